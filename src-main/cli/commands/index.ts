@@ -1,0 +1,7 @@
+// Every CLI command, in help order. Add a group by importing its array here.
+import type { CliCommand } from '../command'
+import { projectCommands } from './project'
+import { jobCommands } from './job'
+import { serveCommand } from './serve'
+
+export const commands: CliCommand[] = [...projectCommands, ...jobCommands, serveCommand]

@@ -1,0 +1,55 @@
+// Composition root of the core: store, repositories, job service, API handlers. Shared by all three doors.
+import { openDatabase } from '../store/database'
+import { ProjectsRepo } from '../store/projects-repo'
+import { JobsRepo } from '../store/jobs-repo'
+import { JobService } from '../jobs/job-service'
+import { EventBus } from './event-bus'
+import { ResourceRouter } from './resources'
+import { createDispatcher, type Dispatch, type Handlers } from '../api/dispatch'
+import type { Services } from './services'
+import { systemHandlers } from '../api/handlers/system'
+import { projectHandlers } from '../api/handlers/projects'
+import { jobHandlers } from '../api/handlers/jobs'
+
+export interface CoreOptions {
+  dbPath: string
+  door: Services['door']
+}
+
+export interface Core extends Services {
+  dispatch: Dispatch
+  close(): void
+}
+
+export function createCore(options: CoreOptions): Core {
+  const db = openDatabase(options.dbPath)
+  const bus = new EventBus()
+  const jobsRepo = new JobsRepo(db)
+  const services: Services = {
+    db,
+    dbPath: options.dbPath,
+    door: options.door,
+    bus,
+    projects: new ProjectsRepo(db),
+    jobsRepo,
+    jobs: new JobService(jobsRepo, bus, options.dbPath),
+    resources: new ResourceRouter()
+  }
+  services.jobs.recover()
+
+  // One spread per service; the `Handlers` type makes a missing handler a compile error.
+  const handlers: Handlers = {
+    ...systemHandlers(services),
+    ...projectHandlers(services),
+    ...jobHandlers(services)
+  }
+
+  return {
+    ...services,
+    dispatch: createDispatcher(handlers),
+    close() {
+      services.jobs.shutdown()
+      db.close()
+    }
+  }
+}

@@ -1,0 +1,12 @@
+// Append-only list of numbered schema migrations. Never edit a shipped migration: add the next number.
+import { migration0001 } from './0001-initial'
+import { migration0002 } from './0002-feature-cache'
+
+export interface Migration {
+  version: number
+  name: string
+  /** SQL executed inside one transaction. */
+  up: string
+}
+
+export const migrations: readonly Migration[] = [migration0001, migration0002]

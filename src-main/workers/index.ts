@@ -1,0 +1,6 @@
+// Registry of job kinds. Each kind lives in its own module and is loaded only inside a runner process.
+import type { JobKind } from '../jobs/job-context'
+
+export const jobKinds: Record<string, { resumable: boolean; load: () => Promise<JobKind> }> = {
+  'diagnostic.count': { resumable: true, load: async () => (await import('./diagnostic-count')).diagnosticCount }
+}
