@@ -1,0 +1,39 @@
+// Slide-global patch grid and context windows, in level-0 pixels. Shared by the core and the viewer overlays.
+
+export interface GridParams {
+  /** requested resolution in µm/px (e.g. 0.5 ≈ 20×) */
+  targetMpp: number
+  /** patch edge in pixels at the target resolution (e.g. 224) */
+  patchSize: number
+  /** overlap in target pixels between neighbouring patches (0 = adjacent) */
+  overlap: number
+  /** minimum tissue fraction of a patch to keep it */
+  minTissue: number
+}
+
+export interface GridInfo {
+  params: GridParams
+  /** the mpp actually used for level 0 (metadata or override) */
+  level0Mpp: number
+  /** size of one patch footprint in level-0 pixels */
+  patchSizeLevel0: number
+  /** grid step in level-0 pixels (= footprint − overlap) */
+  stepLevel0: number
+  /** slide level the patches are read from (nearest higher resolution), and the extra downsample applied */
+  readLevel: number
+  readDownsample: number
+  cols: number
+  rows: number
+  /** stable key of everything that defines this grid (feature-cache key) */
+  key: string
+}
+
+/** One patch of the grid: top-left corner in level-0 px, and its grid cell. */
+export interface GridPatch {
+  index: number
+  x: number
+  y: number
+  col: number
+  row: number
+  tissue: number
+}
