@@ -1,6 +1,7 @@
 // Append-only list of numbered schema migrations. Never edit a shipped migration: add the next number.
 import { migration0001 } from './0001-initial'
 import { migration0002 } from './0002-feature-cache'
+import { migration0003 } from './0003-feature-coords'
 
 export interface Migration {
   version: number
@@ -9,4 +10,4 @@ export interface Migration {
   up: string
 }
 
-export const migrations: readonly Migration[] = [migration0001, migration0002]
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003]
