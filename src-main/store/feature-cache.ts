@@ -106,8 +106,14 @@ export class FeatureCache {
   list(filter: { encoderKey?: string; slideChecksum?: string; completeOnly?: boolean } = {}): FeatureSetInfo[] {
     const where: string[] = []
     const args: unknown[] = []
-    if (filter.encoderKey !== undefined) (where.push('encoder_key = ?'), args.push(filter.encoderKey))
-    if (filter.slideChecksum !== undefined) (where.push('slide_checksum = ?'), args.push(filter.slideChecksum))
+    if (filter.encoderKey !== undefined) {
+      where.push('encoder_key = ?')
+      args.push(filter.encoderKey)
+    }
+    if (filter.slideChecksum !== undefined) {
+      where.push('slide_checksum = ?')
+      args.push(filter.slideChecksum)
+    }
     if (filter.completeOnly) where.push('complete = 1')
     const sql = `SELECT ${COLS} FROM feature_sets ${where.length ? 'WHERE ' + where.join(' AND ') : ''} ORDER BY id`
     return (this.db.prepare(sql).all(...args) as SetRow[]).map(toInfo)
