@@ -22,6 +22,8 @@ export default tseslint.config(
   },
   {
     rules: {
+      // TypeScript checks undefined names (and knows DOM/Node globals per tsconfig)
+      'no-undef': 'off',
       '@typescript-eslint/no-explicit-any': 'error',
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],

@@ -93,7 +93,8 @@ export async function startHttpDoor(core: Core, options: HttpDoorOptions = {}): 
     const authorized = sameToken(tokenOf(req, url), token)
 
     if (url.pathname === '/' && url.searchParams.has('token')) {
-      if (!authorized) {
+      // the entry URL's token wins over a stale cookie from an earlier server start
+      if (!sameToken(url.searchParams.get('token'), token)) {
         sendJson(res, 401, { code: 'unauthorized', message: 'wrong token' })
         return
       }
