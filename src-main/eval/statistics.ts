@@ -1,0 +1,191 @@
+// Uncertainty of metrics: stratified bootstrap CIs, paired bootstrap and DeLong tests for two models on the same slides.
+import { column, subset, type Predictions } from './metrics'
+import { mulberry32, randInt } from './rng'
+
+/** Standard normal CDF via erfc (W. J. Cody-style rational approximation, |error| < 1.2e-7 — Numerical Recipes erfcc). */
+export function normalCdf(z: number): number {
+  return 1 - 0.5 * erfc(z / Math.SQRT2)
+}
+
+export function erfc(x: number): number {
+  const z = Math.abs(x)
+  const t = 1 / (1 + 0.5 * z)
+  const r =
+    t *
+    Math.exp(
+      -z * z -
+        1.26551223 +
+        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277))))))))
+    )
+  return x >= 0 ? r : 2 - r
+}
+
+/** Linear-interpolated quantile (type 7, as numpy's default) of a sorted array. */
+export function quantileSorted(sorted: ArrayLike<number>, q: number): number {
+  const n = sorted.length
+  if (n === 0) return NaN
+  const h = (n - 1) * q
+  const lo = Math.floor(h)
+  const hi = Math.min(n - 1, lo + 1)
+  return (sorted[lo] as number) + (h - lo) * ((sorted[hi] as number) - (sorted[lo] as number))
+}
+
+/**
+ * Indices of a stratified bootstrap resample: slides are redrawn with replacement inside each class, so every
+ * resample keeps the class counts (AUC stays defined). Cost: O(n) per resample.
+ */
+function stratifiedResample(byClass: number[][], rng: () => number): Int32Array {
+  const total = byClass.reduce((a, g) => a + g.length, 0)
+  const out = new Int32Array(total)
+  let k = 0
+  for (const group of byClass) for (let i = 0; i < group.length; i++) out[k++] = group[randInt(rng, group.length)] as number
+  return out
+}
+
+function groupByClass(labels: Int32Array, classes: number): number[][] {
+  const groups = Array.from({ length: classes }, () => [] as number[])
+  labels.forEach((l, i) => (groups[l] as number[]).push(i))
+  return groups.filter((g) => g.length > 0)
+}
+
+export interface BootstrapCi {
+  estimate: number
+  lo: number
+  hi: number
+  level: number
+  resamples: number
+  method: 'percentile, class-stratified bootstrap'
+}
+
+/** Percentile bootstrap CI of `stat` over slides (seeded, class-stratified). Non-finite resample values are dropped. */
+export function bootstrapCi(
+  p: Predictions,
+  stat: (p: Predictions) => number,
+  options: { resamples?: number; level?: number; seed: number }
+): BootstrapCi {
+  const resamples = options.resamples ?? 2000
+  const level = options.level ?? 0.95
+  const rng = mulberry32(options.seed)
+  const groups = groupByClass(p.labels, p.classes)
+  const values: number[] = []
+  for (let b = 0; b < resamples; b++) {
+    const v = stat(subset(p, stratifiedResample(groups, rng)))
+    if (Number.isFinite(v)) values.push(v)
+  }
+  values.sort((a, b) => a - b)
+  const alpha = (1 - level) / 2
+  return { estimate: stat(p), lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha), level, resamples, method: 'percentile, class-stratified bootstrap' }
+}
+
+export interface PairedTest {
+  a_estimate: number
+  b_estimate: number
+  diff: number
+  p_value: number
+  method: string
+  ci?: [number, number]
+}
+
+/**
+ * Paired bootstrap of stat(b) − stat(a): both models are scored on the SAME resampled slides each round.
+ * Two-sided p-value = 2 · min(P(diff ≤ 0), P(diff ≥ 0)) over resamples, capped at 1 (add-one smoothed so it is never 0).
+ */
+export function pairedBootstrap(
+  a: Predictions,
+  b: Predictions,
+  stat: (p: Predictions) => number,
+  options: { resamples?: number; seed: number }
+): PairedTest {
+  assertSameSlides(a, b)
+  const resamples = options.resamples ?? 2000
+  const rng = mulberry32(options.seed)
+  const groups = groupByClass(a.labels, a.classes)
+  const diffs: number[] = []
+  for (let r = 0; r < resamples; r++) {
+    const idx = stratifiedResample(groups, rng)
+    const d = stat(subset(b, idx)) - stat(subset(a, idx))
+    if (Number.isFinite(d)) diffs.push(d)
+  }
+  diffs.sort((x, y) => x - y)
+  const le = diffs.filter((d) => d <= 0).length
+  const ge = diffs.filter((d) => d >= 0).length
+  const pValue = Math.min(1, (2 * (Math.min(le, ge) + 1)) / (diffs.length + 1))
+  const ea = stat(a)
+  const eb = stat(b)
+  return {
+    a_estimate: ea,
+    b_estimate: eb,
+    diff: eb - ea,
+    p_value: pValue,
+    method: 'paired bootstrap (class-stratified)',
+    ci: [quantileSorted(diffs, 0.025), quantileSorted(diffs, 0.975)]
+  }
+}
+
+function assertSameSlides(a: Predictions, b: Predictions): void {
+  if (a.labels.length !== b.labels.length || a.classes !== b.classes) throw new Error('paired comparison needs predictions for the same slides and classes')
+  for (let i = 0; i < a.labels.length; i++) if (a.labels[i] !== b.labels[i]) throw new Error(`paired comparison: label of slide #${i} differs between the two prediction sets`)
+}
+
+/**
+ * DeLong, DeLong & Clarke-Pearson (1988) test of two correlated binary AUCs on the same slides.
+ * Structural components V10 (per positive) and V01 (per negative) computed with ψ(x, y) = 1 if x > y, ½ if tied;
+ * Var(AUC_b − AUC_a) = (S10_aa + S10_bb − 2 S10_ab)/m + (S01_aa + S01_bb − 2 S01_ab)/n; z-test, two-sided.
+ * Cost O(m·n) per model — fine for cohorts of a few thousand slides.
+ */
+export function delongTest(scoresA: ArrayLike<number>, scoresB: ArrayLike<number>, positive: ArrayLike<boolean>): PairedTest {
+  const pos: number[] = []
+  const neg: number[] = []
+  for (let i = 0; i < positive.length; i++) (positive[i] ? pos : neg).push(i)
+  const m = pos.length
+  const n = neg.length
+  if (m < 2 || n < 2) throw new Error(`DeLong test needs at least 2 positive and 2 negative slides (have ${m} and ${n})`)
+  const components = (s: ArrayLike<number>): { v10: Float64Array; v01: Float64Array; auc: number } => {
+    const v10 = new Float64Array(m)
+    const v01 = new Float64Array(n)
+    for (let i = 0; i < m; i++) {
+      const x = s[pos[i] as number] as number
+      for (let j = 0; j < n; j++) {
+        const y = s[neg[j] as number] as number
+        const psi = x > y ? 1 : x === y ? 0.5 : 0
+        v10[i] = (v10[i] as number) + psi
+        v01[j] = (v01[j] as number) + psi
+      }
+    }
+    let total = 0
+    for (let i = 0; i < m; i++) {
+      total += v10[i] as number
+      v10[i] = (v10[i] as number) / n
+    }
+    for (let j = 0; j < n; j++) v01[j] = (v01[j] as number) / m
+    return { v10, v01, auc: total / (m * n) }
+  }
+  const ca = components(scoresA)
+  const cb = components(scoresB)
+  const cov = (x: Float64Array, y: Float64Array, mx: number, my: number): number => {
+    let s = 0
+    for (let i = 0; i < x.length; i++) s += ((x[i] as number) - mx) * ((y[i] as number) - my)
+    return s / (x.length - 1)
+  }
+  const s10 = cov(ca.v10, ca.v10, ca.auc, ca.auc) + cov(cb.v10, cb.v10, cb.auc, cb.auc) - 2 * cov(ca.v10, cb.v10, ca.auc, cb.auc)
+  const s01 = cov(ca.v01, ca.v01, ca.auc, ca.auc) + cov(cb.v01, cb.v01, cb.auc, cb.auc) - 2 * cov(ca.v01, cb.v01, ca.auc, cb.auc)
+  const variance = s10 / m + s01 / n
+  const diff = cb.auc - ca.auc
+  let pValue: number
+  if (variance <= 1e-300) pValue = diff === 0 ? 1 : 0
+  else pValue = 2 * (1 - normalCdf(Math.abs(diff) / Math.sqrt(variance)))
+  const half = 1.959963984540054 * Math.sqrt(Math.max(variance, 0))
+  return { a_estimate: ca.auc, b_estimate: cb.auc, diff, p_value: Math.min(1, pValue), method: 'DeLong', ci: [diff - half, diff + half] }
+}
+
+/** The AUC comparison used in reports: DeLong for binary tasks, paired bootstrap on macro AUC otherwise. */
+export function compareAuc(a: Predictions, b: Predictions, stat: (p: Predictions) => number, seed: number): PairedTest {
+  assertSameSlides(a, b)
+  if (a.classes === 2) {
+    const positive = Array.from(a.labels, (l) => l === 1)
+    const pos = positive.filter(Boolean).length
+    if (pos >= 2 && positive.length - pos >= 2) return delongTest(column(a, 1), column(b, 1), positive)
+  }
+  return pairedBootstrap(a, b, stat, { seed })
+}
+
