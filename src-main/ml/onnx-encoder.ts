@@ -1,7 +1,9 @@
 // ONNX patch encoder on onnxruntime-node: CPU execution provider, CUDA when asked for and available (reported, never
 // silent). Input NCHW float32 (preprocessed by models/preprocess.ts), output N×D float32. Inference only.
 // Cost: ORT runs on its own thread pool, so `encode` awaits off the JS thread and patch decoding can overlap it.
-import { statSync } from 'node:fs'
+import { existsSync, statSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import { dirname, join } from 'node:path'
 import type { InferenceSession as OrtSession } from 'onnxruntime-node'
 
 /** Shape every patch encoder of the feature pipeline implements (ONNX here; TF.js zoo models adapt to it). */
@@ -24,6 +26,20 @@ export interface OnnxEncoderOptions {
   threads?: number
   /** expected input edge when the model's input is dynamic */
   inputSize?: number
+}
+
+/**
+ * onnxruntime-node ships the CUDA provider as a separate library fetched by its install script; offline installs
+ * (`onnxruntime-node-install=skip`) lack it. Checking the file first avoids a native error printed on stderr.
+ */
+function cudaProviderLibrary(): string | null {
+  try {
+    const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
+    const lib = join(pkg, 'bin', 'napi-v6', process.platform, process.arch, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so')
+    return existsSync(lib) ? lib : null
+  } catch {
+    return null
+  }
 }
 
 /** ONNX protobufs cannot exceed 2 GiB; larger files are not ONNX models (external data is not supported). */
@@ -58,6 +74,9 @@ export async function openOnnxEncoder(file: string, options: OnnxEncoderOptions 
     const cuda = ort.listSupportedBackends().find((b) => b.name === 'cuda')
     try {
       if (!cuda) throw new Error('this onnxruntime-node build has no CUDA provider')
+      if (!cuda.bundled && !cudaProviderLibrary()) {
+        throw new Error('the CUDA provider library is not installed (onnxruntime-node was installed without its CUDA download)')
+      }
       // severity 4 (fatal only): a missing CUDA library is reported in `notes`, not as an ORT log line on stderr
       session = await ort.InferenceSession.create(file, { ...common, logSeverityLevel: 4, executionProviders: ['cuda'] })
       backend = 'onnxruntime-cuda'

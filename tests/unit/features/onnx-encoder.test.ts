@@ -23,6 +23,8 @@ describe('ONNX encoder', () => {
     expect(enc.inputSize).toBe(32)
     expect(enc.outputDim).toBe(24)
     expect(enc.backend).toMatch(/^onnxruntime-/)
+    // auto mode tries CUDA; where it is not usable the reason is reported, never silent
+    if (enc.backend === 'onnxruntime-cpu') expect(enc.notes.join(' ')).toMatch(/CUDA/)
     const got = await enc.encode(fixedInput(2), 2)
     const expected = (JSON.parse(readFileSync(join(fixtures, 'tiny-encoder.expected.json'), 'utf8')) as { features: number[][] }).features.flat()
     expect(got.length).toBe(expected.length)
