@@ -3,5 +3,6 @@ import type { CliCommand } from '../command'
 import { projectCommands } from './project'
 import { jobCommands } from './job'
 import { serveCommand } from './serve'
+import { benchCommand } from './bench'
 
-export const commands: CliCommand[] = [...projectCommands, ...jobCommands, serveCommand]
+export const commands: CliCommand[] = [...projectCommands, ...jobCommands, serveCommand, benchCommand]
