@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { openOnnxEncoder } from '../../../src-main/ml/onnx-encoder'
+import { openOnnxEncoder } from '../../../src-main/interop/onnx-encoder'
 import { toNchwBatch } from '../../../src-main/models/preprocess'
 import { tempDir } from '../../helpers/tmp'
 
