@@ -1,0 +1,66 @@
+// The trainable set of one MCM+KD phase: student, context predictor and (when λ > 0) the visible-KD head.
+// Built from the seed alone, so "before" weights can be rebuilt at any time and a resume restores onto the same shapes.
+import type { McmConfig } from '../../../src-shared/contracts/train'
+import { ContextPredictor } from '../models/context-predictor'
+import { createStudent, type StudentModel } from './student'
+import { Rng, STREAM } from './rng'
+import { constParam, disposeParams, normalParam, readParams, writeParams, type NamedParam, type TensorBlob } from './params'
+
+export interface McmModels {
+  student: StudentModel
+  predictor: ContextPredictor
+  /** linear student-dim → teacher-dim head for the visible KD term (empty when λ = 0) */
+  kdHead: NamedParam[]
+  dispose(): void
+}
+
+export function createModels(cfg: McmConfig, studentName: string, patchSize: number, teacherDim: number): McmModels {
+  const student = createStudent(studentName, patchSize, cfg.seed)
+  const width = cfg.predictor.width ?? student.featureDim
+  const predictor = new ContextPredictor({
+    size: cfg.window.size,
+    inDim: student.featureDim,
+    width,
+    depth: cfg.predictor.depth,
+    heads: cfg.predictor.heads,
+    mlpRatio: cfg.predictor.mlpRatio,
+    outDim: teacherDim,
+    seed: cfg.seed
+  })
+  const rng = Rng.keyed(cfg.seed, STREAM.init, 3)
+  const kdHead =
+    cfg.loss.visibleKdWeight > 0
+      ? [normalParam('kd_head.weight', [student.featureDim, teacherDim], Math.sqrt(1 / student.featureDim), rng), constParam('kd_head.bias', [teacherDim], 0)]
+      : []
+  return {
+    student,
+    predictor,
+    kdHead,
+    dispose() {
+      student.dispose()
+      predictor.dispose()
+      disposeParams(kdHead)
+    }
+  }
+}
+
+const groups = (m: McmModels): [string, NamedParam[]][] => [
+  ['student', m.student.params],
+  ['student_state', m.student.state],
+  ['predictor', m.predictor.params],
+  ['kd', m.kdHead]
+]
+
+export function exportModelTensors(m: McmModels): Record<string, TensorBlob> {
+  const out: Record<string, TensorBlob> = {}
+  for (const [g, params] of groups(m)) for (const [k, v] of Object.entries(readParams(params))) out[`${g}/${k}`] = v
+  return out
+}
+
+export function importModelTensors(m: McmModels, saved: Record<string, TensorBlob>, where: string): void {
+  for (const [g, params] of groups(m)) {
+    const sub: Record<string, TensorBlob> = {}
+    for (const [k, v] of Object.entries(saved)) if (k.startsWith(`${g}/`)) sub[k.slice(g.length + 1)] = v
+    writeParams(params, sub, where)
+  }
+}

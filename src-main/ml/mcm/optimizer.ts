@@ -1,0 +1,103 @@
+// AdamW with parameter groups (separate student/predictor learning rates), warm-up + cosine schedule, global-norm
+// clipping. Written out in tf ops (not tf.train.adam) so its state can be checkpointed exactly and weight decay is decoupled.
+import * as tf from '@tensorflow/tfjs'
+import type { McmConfig } from '../../../src-shared/contracts/train'
+import type { NamedParam, TensorBlob } from './params'
+
+export interface ParamGroup {
+  name: string
+  params: NamedParam[]
+  lr: number
+}
+
+/** Learning-rate multiplier at `step` (0-based) of `total`: linear warm-up, then cosine to minLrFraction (or constant). */
+export function lrFactor(step: number, total: number, o: McmConfig['optim']): number {
+  const warm = Math.round(o.warmupFraction * total)
+  if (warm > 0 && step < warm) return (step + 1) / warm
+  if (o.schedule === 'constant') return 1
+  const span = Math.max(1, total - warm)
+  const progress = Math.min(1, (step - warm) / span)
+  return o.minLrFraction + (1 - o.minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * progress))
+}
+
+export class AdamW {
+  /** number of applied updates */
+  t = 0
+  private readonly m = new Map<string, tf.Variable>()
+  private readonly v = new Map<string, tf.Variable>()
+
+  constructor(
+    readonly groups: ParamGroup[],
+    private readonly o: McmConfig['optim']
+  ) {
+    for (const g of groups) {
+      for (const p of g.params) {
+        this.m.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
+        this.v.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
+      }
+    }
+  }
+
+  get variables(): tf.Variable[] {
+    return this.groups.flatMap((g) => g.params.map((p) => p.variable))
+  }
+
+  /** Global L2 norm of the gradients (a plain number; NaN/Infinity when a gradient is not finite). */
+  static globalNorm(grads: tf.NamedTensorMap): number {
+    const parts = Object.values(grads)
+    if (parts.length === 0) return 0
+    const sq = tf.tidy(() => tf.addN(parts.map((g) => tf.sum(tf.square(g)))))
+    const n = Math.sqrt(sq.dataSync()[0] ?? NaN)
+    sq.dispose()
+    return n
+  }
+
+  /** Apply one update. grads are keyed by variable name; `scale` is the LR schedule factor; `clip` the clip factor. */
+  apply(grads: tf.NamedTensorMap, scale: number, clip: number): void {
+    this.t += 1
+    const { beta1: b1, beta2: b2, eps, weightDecay } = this.o
+    const bc1 = 1 - b1 ** this.t
+    const bc2 = 1 - b2 ** this.t
+    for (const g of this.groups) {
+      const lr = g.lr * scale
+      for (const p of g.params) {
+        const grad = grads[p.variable.name]
+        if (!grad) continue
+        const m = this.m.get(p.name) as tf.Variable
+        const v = this.v.get(p.name) as tf.Variable
+        tf.tidy(() => {
+          const gc = clip === 1 ? grad : tf.mul(grad, clip)
+          const mNew = tf.add(tf.mul(m, b1), tf.mul(gc, 1 - b1))
+          const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(gc), 1 - b2))
+          m.assign(mNew)
+          v.assign(vNew)
+          let upd = tf.div(tf.div(mNew, bc1), tf.add(tf.sqrt(tf.div(vNew, bc2)), eps))
+          if (p.decay && weightDecay > 0) upd = tf.add(upd, tf.mul(p.variable, weightDecay))
+          p.variable.assign(tf.sub(p.variable, tf.mul(upd, lr)))
+        })
+      }
+    }
+  }
+
+  exportState(): { t: number; tensors: Record<string, TensorBlob> } {
+    const tensors: Record<string, TensorBlob> = {}
+    for (const [k, t] of this.m) tensors[`m/${k}`] = { shape: [...t.shape], data: t.dataSync() as Float32Array }
+    for (const [k, t] of this.v) tensors[`v/${k}`] = { shape: [...t.shape], data: t.dataSync() as Float32Array }
+    return { t: this.t, tensors }
+  }
+
+  importState(state: { t: number; tensors: Record<string, TensorBlob> }, where: string): void {
+    this.t = state.t
+    for (const [prefix, map] of [['m', this.m], ['v', this.v]] as const) {
+      for (const [k, t] of map) {
+        const s = state.tensors[`${prefix}/${k}`]
+        if (!s || s.data.length !== t.size) throw new Error(`${where}: optimizer state ${prefix}/${k} missing or wrong size`)
+        t.assign(tf.tensor(s.data, s.shape, 'float32'))
+      }
+    }
+  }
+
+  dispose(): void {
+    for (const t of [...this.m.values(), ...this.v.values()]) t.dispose()
+  }
+}

@@ -1,0 +1,144 @@
+// Orchestrates one MCM+KD run: split → plan → main phase → frozen-student control → held-out evaluation (before,
+// after, control, visible-mean baseline) → inspection data → exported student. Each phase resumes from its checkpoints.
+import * as tf from '@tensorflow/tfjs'
+import { join } from 'node:path'
+import type { ErrorMap, InspectedWindow, LossPoint, McmConfig, McmEvaluation } from '../../../src-shared/contracts/train'
+import type { BatchInput } from './batch'
+import type { SaveHooks } from './checkpoint'
+import type { McmDataSource } from './data-source'
+import { errorMaps, evaluateModels, inspectedWindows, visibleMeanBaseline } from './evaluate'
+import { writeStudentExport, type ExportedStudent } from './export'
+import { heldOutMask } from './masking'
+import { createModels } from './models'
+import { readParams } from './params'
+import { configHash, McmTrainer, type Phase } from './trainer'
+import { heldOutWindows, splitSlides, trainingPlan } from './windows'
+
+export interface McmRunHooks {
+  progress?(fraction: number, message: string, metrics?: Record<string, number>): void
+  loss?(p: LossPoint): void
+  checkpoint?(c: { phase: Phase; step: number; dir: string; manifestSha256: string }): void
+  notice?(message: string): void
+  saveHooks?: SaveHooks
+  injectNonFiniteAt?: readonly number[]
+}
+
+export interface McmRunInput {
+  cfg: McmConfig
+  source: McmDataSource
+  student: string
+  teacher: string
+  runDir: string
+  signal?: AbortSignal
+  hooks?: McmRunHooks
+}
+
+export interface McmRunOutput {
+  evaluation: McmEvaluation
+  inspection: { windows: InspectedWindow[]; errorMaps: ErrorMap[] }
+  exported: ExportedStudent
+  steps: Record<Phase, number>
+  trainSlides: string[]
+  heldOutSlides: string[]
+}
+
+export async function selectBackend(name: McmConfig['backend']): Promise<void> {
+  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
+  const ok = await tf.setBackend(name)
+  if (!ok) throw new Error(`TensorFlow.js backend "${name}" could not be initialised`)
+}
+
+export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
+  const { cfg, source, hooks = {} } = input
+  await selectBackend(cfg.backend)
+  const grids = source.slides()
+  const split = splitSlides(grids.map((g) => g.slide), cfg.heldOut)
+  const trainGrids = grids.filter((g) => split.train.includes(g.slide))
+  const heldGrids = grids.filter((g) => split.heldOut.includes(g.slide))
+  const plan = trainingPlan(trainGrids, cfg)
+  if (plan.length === 0) {
+    throw new Error(`no full ${cfg.window.size}×${cfg.window.size} tissue windows on the training slides (${split.train.join(', ')}): use a smaller window.size`)
+  }
+  const held: BatchInput[] = heldOutWindows(heldGrids, cfg).map((window, i) => ({ window, mask: heldOutMask(cfg, i), augmentKey: null }))
+  if (held.length === 0) throw new Error(`no full ${cfg.window.size}×${cfg.window.size} windows on the held-out slides (${split.heldOut.join(', ')})`)
+
+  const phases: Phase[] = cfg.control ? ['main', 'control'] : ['main']
+  const share = 0.9 / phases.length
+  const trainers: Partial<Record<Phase, McmTrainer>> = {}
+  const steps: Record<Phase, number> = { main: 0, control: 0 }
+  try {
+    for (const [pi, phase] of phases.entries()) {
+      const trainer = new McmTrainer({
+        cfg,
+        source,
+        plan,
+        phase,
+        studentName: input.student,
+        checkpointDir: join(input.runDir, 'checkpoints', phase),
+        ...(input.signal ? { signal: input.signal } : {}),
+        ...(hooks.saveHooks ? { saveHooks: hooks.saveHooks } : {}),
+        ...(hooks.injectNonFiniteAt ? { injectNonFiniteAt: hooks.injectNonFiniteAt } : {}),
+        onNotice: (m) => hooks.notice?.(m),
+        onCheckpoint: (c) => hooks.checkpoint?.(c),
+        onStep: (s) => {
+          hooks.loss?.({ phase, step: s.step, loss: s.loss, lr: s.lr })
+          const eta = s.etaSeconds === null ? '' : ` ETA ${Math.round(s.etaSeconds)}s`
+          hooks.progress?.(pi * share + (share * s.step) / s.total, `${phase} step ${s.step}/${s.total} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)}${eta}`, {
+            step: s.step,
+            totalSteps: s.total,
+            loss: s.loss,
+            lr: s.lr,
+            patchesPerSecond: s.patchesPerSecond,
+            ...(s.etaSeconds === null ? {} : { etaSeconds: s.etaSeconds })
+          })
+        }
+      })
+      trainers[phase] = trainer
+      const at = trainer.restore()
+      if (at > 0) hooks.notice?.(`${phase}: resumed at step ${at}/${trainer.totalSteps}`)
+      steps[phase] = (await trainer.run()).steps
+    }
+
+    hooks.progress?.(0.9, 'evaluating held-out windows')
+    const initial = createModels(cfg, input.student, source.patchSize, source.teacherDim)
+    const before = await evaluateModels(initial, source, held, cfg, input.signal)
+    initial.dispose()
+    const main = trainers.main as McmTrainer
+    const after = await evaluateModels(main.models, source, held, cfg, input.signal)
+    const control = trainers.control ? await evaluateModels(trainers.control.models, source, held, cfg, input.signal) : null
+    const baseline = await visibleMeanBaseline(source, held, cfg)
+    const evaluation: McmEvaluation = {
+      windows: held.length,
+      maskedPatches: after.maskedPatches,
+      metric: `masked-patch L1 (mean |prediction − teacher| over dims, teacher features ${cfg.loss.teacherNorm}-normalised, held-out slides ${split.heldOut.join(', ')})`,
+      before: before.meanL1,
+      after: after.meanL1,
+      control: control ? control.meanL1 : null,
+      visibleMeanBaseline: baseline
+    }
+    const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
+
+    const studentTensors = { ...readParams(main.models.student.params), ...readParams(main.models.student.state) }
+    const exported = writeStudentExport(join(input.runDir, 'model'), studentTensors, {
+      format: 'tessera-model/1',
+      kind: 'finetuned',
+      architecture: main.models.student.kind,
+      inputSize: main.models.student.inputSize,
+      featureDim: main.models.student.featureDim,
+      mean: main.models.student.mean,
+      std: main.models.student.std,
+      baseModel: input.student,
+      teacher: input.teacher,
+      method: 'MCM+KD (Pisula & Bozek, arXiv 2403.05325), re-implementation; predictor dropped',
+      data: { ...source.describe(), trainSlides: split.train, heldOutSlides: split.heldOut, windows: plan.length },
+      config: cfg,
+      configHash: configHash(cfg),
+      backend: tf.getBackend(),
+      evaluation
+    })
+    hooks.progress?.(1, `done: held-out masked L1 ${evaluation.before.toFixed(4)} → ${evaluation.after.toFixed(4)}`)
+    return { evaluation, inspection, exported, steps, trainSlides: split.train, heldOutSlides: split.heldOut }
+  } finally {
+    for (const t of Object.values(trainers)) t?.dispose()
+  }
+}

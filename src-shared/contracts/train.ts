@@ -1,0 +1,191 @@
+// Contract of MCM+KD fine-tuning runs: the run config (validated here, shown in the run view), start/resume, inspection.
+import { z } from 'zod'
+import { method } from './define'
+import type { Job } from '../domain/types'
+
+/** Synthetic cohort: in-memory slides whose patches and teacher features come from a smooth latent field (tests, demos). */
+export const SyntheticDataConfig = z.strictObject({
+  slides: z.number().int().min(2).max(64).default(6),
+  cols: z.number().int().min(1).max(256).default(12),
+  rows: z.number().int().min(1).max(256).default(12),
+  patchSize: z.number().int().min(8).max(512).default(16),
+  teacherDim: z.number().int().min(2).max(4096).default(16),
+  /** fraction of grid cells without tissue (holes) */
+  holes: z.number().min(0).max(0.9).default(0.1),
+  seed: z.number().int().min(0).default(7)
+})
+
+export const McmConfig = z.strictObject({
+  seed: z.number().int().min(0).max(2 ** 31).default(0),
+  /** 'cpu' is deterministic (tests, resume checks); 'wasm' needs the zoo's gradient shims for CNN students */
+  backend: z.enum(['cpu', 'wasm']).default('cpu'),
+  /** one epoch = every tissue patch of a full window is a masked target about once (see ml/mcm/windows.ts) */
+  epochs: z.number().min(0.01).max(100).default(1),
+  /** optional hard cap on steps (short runs, tests) */
+  maxSteps: z.number().int().min(1).optional(),
+  window: z.strictObject({ size: z.number().int().min(1).max(16).default(4) }).prefault({}),
+  mask: z
+    .strictObject({
+      ratio: z.number().gt(0).lt(1).default(0.5),
+      strategy: z.enum(['random', 'block']).default('random')
+    })
+    .prefault({}),
+  batchWindows: z.number().int().min(1).max(256).default(4),
+  optim: z
+    .strictObject({
+      lrStudent: z.number().min(0).default(1e-4),
+      lrPredictor: z.number().min(0).default(1e-3),
+      weightDecay: z.number().min(0).default(0.05),
+      beta1: z.number().min(0).lt(1).default(0.9),
+      beta2: z.number().min(0).lt(1).default(0.999),
+      eps: z.number().gt(0).default(1e-8),
+      /** warm-up as a fraction of all steps, then cosine decay to minLrFraction */
+      warmupFraction: z.number().min(0).max(1).default(0.1),
+      schedule: z.enum(['cosine', 'constant']).default('cosine'),
+      minLrFraction: z.number().min(0).max(1).default(0.01),
+      /** global-norm gradient clipping; 0 = off */
+      clipNorm: z.number().min(0).default(1)
+    })
+    .prefault({}),
+  loss: z
+    .strictObject({
+      kind: z.enum(['l1', 'smooth-l1', 'cosine']).default('l1'),
+      /** teacher targets are normalised per vector: layernorm (zero mean, unit variance), l2, or none */
+      teacherNorm: z.enum(['layernorm', 'l2', 'none']).default('layernorm'),
+      /** weight λ of a plain KD term on the visible patches (0 = off) */
+      visibleKdWeight: z.number().min(0).default(0)
+    })
+    .prefault({}),
+  /** keep BatchNorm running statistics fixed and normalise with them during training */
+  freezeBnStats: z.boolean().default(false),
+  /** also run the same epoch with the student frozen (only the predictor trains): the control */
+  control: z.boolean().default(true),
+  augment: z
+    .strictObject({
+      flips: z.boolean().default(true),
+      rot90: z.boolean().default(true),
+      /** max relative brightness/contrast change per patch; 0 = off */
+      colorJitter: z.number().min(0).max(0.5).default(0)
+    })
+    .prefault({}),
+  predictor: z
+    .strictObject({
+      depth: z.number().int().min(1).max(12).default(2),
+      heads: z.number().int().min(1).max(16).default(2),
+      /** token width; null = the student's feature dim */
+      width: z.number().int().min(4).nullable().default(null),
+      mlpRatio: z.number().min(1).max(8).default(2)
+    })
+    .prefault({}),
+  checkpointEvery: z.number().int().min(1).default(50),
+  heldOut: z
+    .strictObject({
+      /** slide names left out of training; empty = the last `fraction` of slides (by name) */
+      slides: z.array(z.string()).default([]),
+      fraction: z.number().min(0).max(0.9).default(0.2),
+      maxWindows: z.number().int().min(1).default(64)
+    })
+    .prefault({}),
+  inspection: z.strictObject({ windows: z.number().int().min(0).max(64).default(4) }).prefault({}),
+  data: z
+    .strictObject({
+      source: z.enum(['project', 'synthetic']).default('project'),
+      synthetic: SyntheticDataConfig.prefault({})
+    })
+    .prefault({})
+})
+export type McmConfig = z.output<typeof McmConfig>
+export type McmConfigInput = z.input<typeof McmConfig>
+
+export type McmRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'
+
+export interface McmRun {
+  id: number
+  projectId: number
+  jobId: number
+  student: string
+  teacher: string
+  config: McmConfig
+  status: McmRunStatus
+  outputModel: string | null
+  createdAt: string
+}
+
+export interface LossPoint {
+  phase: 'main' | 'control'
+  step: number
+  loss: number
+  lr: number
+}
+
+export interface CheckpointInfo {
+  phase: 'main' | 'control'
+  step: number
+  path: string
+  manifestSha256: string
+  createdAt: string
+}
+
+/** Held-out masked-patch loss (config.loss.kind on normalised teacher features) of the four models a lab compares. */
+export interface McmEvaluation {
+  windows: number
+  maskedPatches: number
+  metric: string
+  before: number
+  after: number
+  control: number | null
+  visibleMeanBaseline: number
+}
+
+export interface InspectedWindow {
+  slide: string
+  col: number
+  row: number
+  size: number
+  /** row-major s×s, true = masked */
+  mask: boolean[]
+  /** per cell: cosine(prediction, teacher) for masked cells, null for visible ones */
+  cosineBefore: (number | null)[]
+  cosineAfter: (number | null)[]
+}
+
+export interface ErrorMap {
+  slide: string
+  cols: number
+  rows: number
+  /** row-major cols×rows mean masked-prediction error after training; null where no window covered the cell */
+  values: (number | null)[]
+}
+
+export interface McmInspection {
+  windows: InspectedWindow[]
+  errorMaps: ErrorMap[]
+}
+
+export interface McmRunDetail extends McmRun {
+  job: Job
+  lossCurve: LossPoint[]
+  checkpoints: CheckpointInfo[]
+  evaluation: McmEvaluation | null
+}
+
+const runId = z.number().int().positive()
+
+export const trainContract = {
+  'train.start': method<{ run: McmRun; job: Job }>()(
+    z.strictObject({
+      projectId: z.number().int().positive(),
+      student: z.string().min(1),
+      teacher: z.string().min(1),
+      config: McmConfig.prefault({})
+    }),
+    'Start an MCM+KD fine-tuning run (a train.mcm job)'
+  ),
+  'train.resume': method<{ run: McmRun; job: Job }>()(
+    z.strictObject({ id: runId }),
+    'Resume an interrupted, failed or cancelled run from its last checkpoint'
+  ),
+  'run.list': method<McmRun[]>()(z.strictObject({ projectId: z.number().int().positive().optional() }), 'List fine-tuning runs'),
+  'run.get': method<McmRunDetail>()(z.strictObject({ id: runId }), 'One run: config, status, loss curve, checkpoints, evaluation'),
+  'run.inspection': method<McmInspection>()(z.strictObject({ id: runId }), 'Inspection data of a finished run (masks, cosines, error maps)')
+} as const
