@@ -10,6 +10,9 @@ import type { Services } from './services'
 import { systemHandlers } from '../api/handlers/system'
 import { projectHandlers } from '../api/handlers/projects'
 import { jobHandlers } from '../api/handlers/jobs'
+import { modelHandlers } from '../api/handlers/models'
+import { ModelRegistry, modelsRoot } from '../models/registry'
+import { ModelsRepo } from '../store/models-repo'
 
 export interface CoreOptions {
   dbPath: string
@@ -33,7 +36,8 @@ export function createCore(options: CoreOptions): Core {
     projects: new ProjectsRepo(db),
     jobsRepo,
     jobs: new JobService(jobsRepo, bus, options.dbPath),
-    resources: new ResourceRouter()
+    resources: new ResourceRouter(),
+    models: new ModelRegistry(new ModelsRepo(db), modelsRoot(options.dbPath))
   }
   services.jobs.recover()
 
@@ -41,7 +45,8 @@ export function createCore(options: CoreOptions): Core {
   const handlers: Handlers = {
     ...systemHandlers(services),
     ...projectHandlers(services),
-    ...jobHandlers(services)
+    ...jobHandlers(services),
+    ...modelHandlers(services)
   }
 
   return {

@@ -5,6 +5,7 @@ import type { JobsRepo } from '../store/jobs-repo'
 import type { JobService } from '../jobs/job-service'
 import type { EventBus } from './event-bus'
 import type { ResourceRouter } from './resources'
+import type { ModelRegistry } from '../models/registry'
 import type { SystemInfo } from '../../src-shared/contracts/system'
 
 export interface Services {
@@ -16,4 +17,6 @@ export interface Services {
   jobsRepo: JobsRepo
   jobs: JobService
   resources: ResourceRouter
+  /** model registry (weights under <data dir>/models) */
+  models: ModelRegistry
 }

@@ -5,11 +5,13 @@ import type { MethodSpec } from './define'
 import { projectContract } from './projects'
 import { jobContract } from './jobs'
 import { systemContract } from './system'
+import { modelContract } from './models'
 
 export const contract = {
   ...systemContract,
   ...projectContract,
-  ...jobContract
+  ...jobContract,
+  ...modelContract
 } as const
 
 export type Contract = typeof contract

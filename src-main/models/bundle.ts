@@ -1,0 +1,41 @@
+// Export bundles: a folder with the weights, manifest.json and SHA256SUMS (sha256sum format, checkable with
+// `sha256sum -c SHA256SUMS`). Reading a bundle verifies every listed file, so any changed byte is detected.
+import { existsSync, readFileSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+import { sha256File, writeDurable } from './atomic-files'
+import { parseManifest, type ModelManifest } from './manifest'
+
+export const SUMS_FILE = 'SHA256SUMS'
+
+export async function writeSums(dir: string, names: string[]): Promise<void> {
+  const lines: string[] = []
+  for (const n of names) lines.push(`${await sha256File(join(dir, n))}  ${n}`)
+  writeDurable(join(dir, SUMS_FILE), lines.join('\n') + '\n')
+}
+
+export interface BundleInfo {
+  manifest: ModelManifest
+  weightsFile: string
+  files: { name: string; bytes: number; sha256: string }[]
+}
+
+export async function readBundleManifest(dir: string): Promise<BundleInfo> {
+  const sumsPath = join(dir, SUMS_FILE)
+  if (!existsSync(sumsPath)) throw new Error(`${dir}: not a model bundle (no ${SUMS_FILE}); give the weights file instead`)
+  const sums = readFileSync(sumsPath, 'utf8').split('\n').filter((l) => l.trim().length > 0)
+  const files: BundleInfo['files'] = []
+  for (const line of sums) {
+    const m = /^([0-9a-f]{64}) [ *]([A-Za-z0-9._-]+)$/.exec(line)
+    if (!m) throw new Error(`${sumsPath}: malformed line "${line.slice(0, 80)}"`)
+    const [, expected, name] = m as unknown as [string, string, string]
+    const path = join(dir, name)
+    if (!existsSync(path)) throw new Error(`${dir}: ${name} is listed in ${SUMS_FILE} but missing`)
+    const actual = await sha256File(path)
+    if (actual !== expected) throw new Error(`${dir}: ${name} does not match its SHA-256 in ${SUMS_FILE} (file changed or corrupted)`)
+    files.push({ name, bytes: statSync(path).size, sha256: actual })
+  }
+  if (!files.some((f) => f.name === 'manifest.json')) throw new Error(`${dir}: ${SUMS_FILE} does not cover manifest.json`)
+  const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown, join(dir, 'manifest.json'))
+  if (!files.some((f) => f.name === manifest.weightsFile)) throw new Error(`${dir}: ${SUMS_FILE} does not cover the weights ${manifest.weightsFile}`)
+  return { manifest, weightsFile: manifest.weightsFile, files }
+}

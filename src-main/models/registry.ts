@@ -1,0 +1,240 @@
+// Model registry: import weights (safetensors for zoo archs, ONNX graphs) into <data>/models/<sha256>/ with a manifest,
+// list them, and export bundles (weights + manifest.json + SHA256SUMS) atomically. Pickle files are refused.
+import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { userDataDir } from '../core/data-dir'
+import type { ModelRecord } from '../../src-shared/domain/types'
+import { ApiError } from '../api/errors'
+import type { ModelsRepo } from '../store/models-repo'
+import { isPickleName, pickleRefusal, readSafetensors } from '../interop/safetensors'
+import { openOnnxEncoder } from '../interop/onnx-encoder'
+import { fsyncPath, sha256File, writeDurable, writeFolderAtomic } from './atomic-files'
+import { ARCH_DEFAULTS, IMAGENET_MEAN, IMAGENET_STD, MANIFEST_FORMAT, parseManifest, type ModelManifest } from './manifest'
+import { readBundleManifest, writeSums } from './bundle'
+
+export interface ModelImportOptions {
+  file: string
+  name: string
+  arch: string
+  kind?: ModelRecord['kind']
+  inputSize?: number
+  mean?: [number, number, number]
+  std?: [number, number, number]
+  outputDim?: number
+  mpp?: number
+}
+
+export type ExportFormat = 'safetensors' | 'onnx' | 'tfjs'
+
+export interface ExportResult {
+  out: string
+  files: { name: string; bytes: number; sha256: string }[]
+}
+
+/** safetensors are parsed whole in memory; 2 GiB is Node's Buffer limit and above any patch encoder we run. */
+const MAX_WEIGHT_BYTES = 2 ** 31 - 1
+
+function sniff(file: string): 'pickle' | 'zip' | 'other' {
+  const fd = openSync(file, 'r')
+  const head = Buffer.alloc(4)
+  try {
+    readSync(fd, head, 0, 4, 0)
+  } finally {
+    closeSync(fd)
+  }
+  if (head[0] === 0x80 && (head[1] ?? 0) >= 2 && (head[1] ?? 0) <= 5) return 'pickle'
+  if (head.toString('latin1') === 'PK\u0003\u0004') return 'zip' // torch.save's zip container holds a pickle
+  return 'other'
+}
+
+export class ModelRegistry {
+  constructor(
+    private readonly repo: ModelsRepo,
+    /** <user data>/models */
+    readonly root: string
+  ) {}
+
+  list(): ModelRecord[] {
+    return this.repo.list()
+  }
+
+  resolve(ref: string | number): ModelRecord {
+    return this.repo.resolve(ref)
+  }
+
+  manifestOf(rec: ModelRecord): ModelManifest {
+    return parseManifest(rec.manifest, `model "${rec.name}"`)
+  }
+
+  /** Absolute path of the stored weights, checked to exist. */
+  weightsFileOf(rec: ModelRecord): string {
+    if (!rec.weightsPath || !existsSync(rec.weightsPath)) {
+      throw new ApiError('not_found', `model "${rec.name}": weights file ${rec.weightsPath ?? '(none)'} is missing; import the model again`)
+    }
+    return rec.weightsPath
+  }
+
+  async import(o: ModelImportOptions): Promise<ModelRecord> {
+    const file = resolve(o.file)
+    if (!existsSync(file)) throw new ApiError('not_found', `${file}: file not found`)
+    if (statSync(file).isDirectory()) return this.importBundle(file, o)
+    if (isPickleName(file)) throw new ApiError('bad_request', pickleRefusal(file))
+    const kindOfBytes = sniff(file)
+    if (kindOfBytes !== 'other') throw new ApiError('bad_request', pickleRefusal(file))
+    const defaults = ARCH_DEFAULTS[o.arch]
+    if (!defaults) throw new ApiError('bad_request', `unknown --arch "${o.arch}": choose one of ${Object.keys(ARCH_DEFAULTS).join(', ')}`)
+    if (this.repo.findByName(o.name)) throw new ApiError('conflict', `a model named "${o.name}" already exists`)
+    const size = statSync(file).size
+    if (size === 0) throw new ApiError('bad_request', `${file}: file is empty`)
+    if (size > MAX_WEIGHT_BYTES) throw new ApiError('bad_request', `${file}: ${size} bytes is above the 2 GiB limit for model weights`)
+    const isOnnx = o.arch === 'onnx'
+    if (isOnnx && !/\.onnx$/i.test(file)) throw new ApiError('bad_request', `${file}: --arch onnx needs an .onnx file`)
+    if (!isOnnx && !/\.safetensors$/i.test(file)) {
+      throw new ApiError('bad_request', `${file}: --arch ${o.arch} needs .safetensors weights (torchvision/timm names); ONNX graphs use --arch onnx`)
+    }
+    let inputSize = o.inputSize ?? defaults.inputSize
+    let outputDim = o.outputDim ?? defaults.outputDim
+    let tensors: number | null = null
+    let options: Record<string, number | string | boolean> = {}
+    if (isOnnx) {
+      let enc
+      try {
+        enc = await openOnnxEncoder(file, { provider: 'cpu', threads: 1, inputSize: o.inputSize })
+      } catch (e) {
+        throw new ApiError('bad_request', (e as Error).message)
+      }
+      inputSize = enc.inputSize
+      outputDim = enc.outputDim
+      await enc.close()
+    } else {
+      let parsed
+      try {
+        parsed = readSafetensors(new Uint8Array(readFileSync(file)), file)
+      } catch (e) {
+        throw new ApiError('bad_request', (e as Error).message)
+      }
+      tensors = parsed.tensors.size
+      if (tensors === 0) throw new ApiError('bad_request', `${file}: holds no tensors`)
+      if (parsed.metadata['arch'] && parsed.metadata['arch'] !== o.arch) {
+        throw new ApiError('bad_request', `${file}: the file says arch "${parsed.metadata['arch']}" but --arch ${o.arch} was given`)
+      }
+      // weights exported by Tessera carry their manifest (architecture options: width, depth, input size)
+      const embedded = parsed.metadata['tessera_manifest']
+      if (embedded) {
+        try {
+          const m = JSON.parse(embedded) as { options?: Record<string, number | string | boolean>; inputSize?: number; outputDim?: number }
+          options = m.options ?? {}
+          inputSize = o.inputSize ?? m.inputSize ?? inputSize
+          outputDim = o.outputDim ?? m.outputDim ?? outputDim
+        } catch {
+          // foreign metadata: ignore
+        }
+      }
+    }
+    const sha = await sha256File(file)
+    const ext = isOnnx ? 'onnx' : 'safetensors'
+    const manifest: ModelManifest = parseManifest(
+      {
+        format: MANIFEST_FORMAT,
+        name: o.name,
+        arch: o.arch,
+        weightsFormat: ext,
+        weightsFile: `weights.${ext}`,
+        weightSha256: sha,
+        weightBytes: size,
+        inputSize,
+        mean: o.mean ?? [...IMAGENET_MEAN],
+        std: o.std ?? [...IMAGENET_STD],
+        outputDim,
+        mpp: o.mpp ?? null,
+        weightNaming: defaults.weightNaming,
+        options,
+        source: { file, importedAt: new Date().toISOString() },
+        tensors
+      },
+      file
+    )
+    const weightsPath = this.store(file, manifest)
+    return this.repo.insert({ name: o.name, kind: o.kind ?? (isOnnx ? 'teacher' : 'other'), manifest, weightsPath, weightsHash: sha })
+  }
+
+  /** Copy the weights into <root>/<sha>/ (temp + fsync + rename); a second import of the same bytes reuses them. */
+  private store(file: string, manifest: ModelManifest): string {
+    const dir = join(this.root, manifest.weightSha256)
+    mkdirSync(dir, { recursive: true })
+    const target = join(dir, manifest.weightsFile)
+    if (!existsSync(target)) {
+      const tmp = `${target}.tmp-${process.pid}`
+      copyFileSync(file, tmp)
+      fsyncPath(tmp)
+      renameSync(tmp, target)
+      fsyncPath(dir)
+    }
+    writeDurable(join(dir, `manifest-${manifest.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.json`), JSON.stringify(manifest, null, 2))
+    return target
+  }
+
+  /** Import a folder written by `model export`: its SHA256SUMS are verified first (tampering is detected). */
+  private async importBundle(dir: string, o: ModelImportOptions): Promise<ModelRecord> {
+    let bundle
+    try {
+      bundle = await readBundleManifest(dir)
+    } catch (e) {
+      throw new ApiError('bad_request', (e as Error).message)
+    }
+    const m = bundle.manifest
+    return this.import({
+      file: join(dir, bundle.weightsFile),
+      name: o.name,
+      arch: m.arch,
+      kind: o.kind,
+      inputSize: m.inputSize,
+      mean: m.mean,
+      std: m.std,
+      ...(m.outputDim ? { outputDim: m.outputDim } : {}),
+      ...(m.mpp ? { mpp: m.mpp } : {})
+    })
+  }
+
+  /** Export a bundle folder `out`: weights + manifest.json + SHA256SUMS, written atomically; refuses to replace unless force. */
+  async export(ref: string | number, format: ExportFormat, out: string, force = false): Promise<ExportResult> {
+    const rec = this.repo.resolve(ref)
+    const m = this.manifestOf(rec)
+    const weights = this.weightsFileOf(rec)
+    if (format === 'tfjs') {
+      throw new ApiError('unsupported', 'export to TF.js layers format is not implemented yet (safetensors and onnx are); use --format safetensors')
+    }
+    if (format !== m.weightsFormat) {
+      throw new ApiError('unsupported', `model "${rec.name}" holds ${m.weightsFormat} weights; it exports as --format ${m.weightsFormat} (no conversion between ONNX and safetensors)`)
+    }
+    const actual = await sha256File(weights)
+    if (actual !== m.weightSha256) throw new ApiError('conflict', `model "${rec.name}": stored weights changed on disk (sha256 ${actual}, manifest ${m.weightSha256})`)
+    const target = resolve(out)
+    const weightsName = `${rec.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.${m.weightsFormat}`
+    try {
+      await writeFolderAtomic(target, force, async (tmp) => {
+        const w = join(tmp, weightsName)
+        copyFileSync(weights, w)
+        fsyncPath(w)
+        writeDurable(join(tmp, 'manifest.json'), JSON.stringify({ ...m, weightsFile: weightsName }, null, 2))
+        await writeSums(tmp, [weightsName, 'manifest.json'])
+      })
+    } catch (e) {
+      if ((e as Error).message.includes('already exists')) throw new ApiError('conflict', (e as Error).message)
+      throw e
+    }
+    const bundle = await readBundleManifest(target)
+    return { out: target, files: bundle.files }
+  }
+
+  delete(ref: string | number): boolean {
+    const rec = this.repo.resolve(ref)
+    return this.repo.delete(rec.id)
+  }
+}
+
+
+/** Weights live beside the database: <data dir>/models (an in-memory store uses the user data dir). */
+export function modelsRoot(dbPath: string): string {
+  return dbPath === ':memory:' ? join(userDataDir(), 'models') : join(dirname(resolve(dbPath)), 'models')
+}
