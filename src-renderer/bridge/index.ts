@@ -1,5 +1,6 @@
 // The renderer's only way to the core: the preload API in Electron, the HTTP door in a browser.
 import type { MethodName, ReplyOf, RequestOf, CoreEvent } from '../../src-shared/contracts/index'
+import { isMethodName } from '../../src-shared/contracts/index'
 import type { PreloadApi, IpcReply } from '../../src-shared/contracts/preload-api'
 
 /** Error raised for a failed API call, with the core's error code. */
@@ -41,6 +42,20 @@ export async function call<K extends MethodName>(method: K, request: RequestOf<K
   const reply = api ? await api.methods[method](request) : await httpCall(method, request)
   if (!reply.ok) throw new BridgeError(reply.error.code, reply.error.message)
   return reply.result as ReplyOf<K>
+}
+
+/**
+ * Call a method by name without compile-time typing; rejects with 'unsupported' when this build's contract lacks it.
+ * Only for bridge/services.ts, which types calls of services whose contract is not yet in the API index.
+ */
+export async function callByName(method: string, request: unknown): Promise<unknown> {
+  if (!isMethodName(method)) throw new BridgeError('unsupported', `${method} is not part of this build's API (its service has not landed yet)`)
+  return call(method, request as RequestOf<typeof method>)
+}
+
+/** Whether this build's API has a method (views of services still landing say so instead of failing). */
+export function hasMethod(method: string): boolean {
+  return isMethodName(method)
 }
 
 /** Subscribe to core events (job progress…); returns the unsubscribe function. */
