@@ -117,8 +117,11 @@ export function trainMil(config: MilConfig, train: readonly TensorBag[], validat
 
 /** Class probabilities and per-patch scores of one bag. */
 export function predictBag(model: MilModel, x: tf.Tensor2D): { probs: Float64Array; patchScores: Float32Array } {
-  return tf.tidy(() => {
+  const [probs, scores] = tf.tidy(() => {
     const out = model.forward(x)
-    return { probs: Float64Array.from(tf.softmax(out.logits).dataSync()), patchScores: Float32Array.from(out.patchScores.dataSync()) }
+    return [tf.softmax(out.logits), out.patchScores]
   })
+  const result = { probs: Float64Array.from((probs as tf.Tensor).dataSync()), patchScores: Float32Array.from((scores as tf.Tensor).dataSync()) }
+  tf.dispose([probs as tf.Tensor, scores as tf.Tensor])
+  return result
 }

@@ -1,0 +1,269 @@
+// The evaluation report: a stable report.json contract (models, comparisons, finetune, timings), CSV tables and a
+// printed table. Pure data → data; the HTML rendering lives in report-html.ts.
+import { toCsv } from '../interop/csv'
+import { auc, balancedAccuracy, column, f1, rocCurve, type Predictions, type RocPoint } from './metrics'
+import { bootstrapCi, compareAuc } from './statistics'
+import { deriveSeed } from './rng'
+
+export type ModelRole = 'baseline' | 'finetuned' | 'teacher' | 'other'
+export const modelRoles: readonly ModelRole[] = ['baseline', 'finetuned', 'teacher', 'other']
+
+/** Guess a role from a model name (explicit roles win): teacher / fine-tuned (mcm, kd, finetune) / baseline (student). */
+export function inferRole(name: string): ModelRole {
+  const n = name.toLowerCase()
+  if (n.includes('teacher')) return 'teacher'
+  if (/fine-?tun|mcm|\bkd\b|-kd|_kd/.test(n)) return 'finetuned'
+  if (n.includes('baseline') || n.includes('student') || n.includes('before')) return 'baseline'
+  return 'other'
+}
+
+export interface FoldRow {
+  fold: number
+  auc: number
+  balanced_accuracy: number
+  f1: number
+  n_test: number
+  n_train: number
+  n_validation: number
+  best_epoch: number
+  epochs_run: number
+}
+
+export interface ModelEvaluation {
+  name: string
+  role: ModelRole
+  /** where the features came from (feature cache key or folder) */
+  features: string
+  dim: number
+  oof: Predictions
+  /** fold of each slide (same order as oof) */
+  foldOf: number[]
+  folds: FoldRow[]
+  aggregatorParameters: number
+  seconds: number
+  /** extractor compute, measured by the caller (null = not measured) */
+  parameters?: number | null
+  gflops_per_patch?: number | null
+  patches_per_s?: number | null
+}
+
+export interface FinetuneSummary {
+  run_id: string | number
+  masked_l1_before: number | null
+  masked_l1_after: number | null
+  masked_l1_control: number | null
+  masked_l1_visible_mean: number | null
+  epochs: number | null
+  backend: string | null
+  train_images_per_s: number | null
+  /** optional loss curve for the HTML report */
+  loss_curve?: { step: number; loss: number }[]
+}
+
+export interface ReportModel {
+  name: string
+  role: ModelRole
+  features: string
+  dim: number
+  auc_mean: number
+  auc_sd: number
+  auc_ci: [number, number]
+  auc_pooled: number
+  balanced_accuracy_mean: number
+  balanced_accuracy_ci: [number, number]
+  f1_mean: number
+  f1_ci: [number, number]
+  parameters: number | null
+  gflops_per_patch: number | null
+  patches_per_s: number | null
+  aggregator_parameters: number
+  folds: FoldRow[]
+  /** ROC of the pooled out-of-fold predictions (binary: class 1; multi-class: omitted) */
+  roc: RocPoint[] | null
+}
+
+export interface ReportComparison {
+  a: string
+  b: string
+  /** pooled out-of-fold AUC of b minus that of a */
+  auc_diff: number
+  /** mean over folds of (AUC_b − AUC_a) on the same folds */
+  auc_diff_fold_mean: number
+  p_value: number
+  method: string
+  ci: [number, number] | null
+}
+
+export interface EvalReport {
+  schema: 'tessera.eval-report/1'
+  created_at: string
+  project: string
+  aggregator: string
+  seed: number
+  folds_k: number
+  split_method: string
+  classes: string[]
+  positive_class: string | null
+  n_slides: number
+  n_patients: number
+  bootstrap_resamples: number
+  ci_method: string
+  models: ReportModel[]
+  comparisons: ReportComparison[]
+  finetune: FinetuneSummary | null
+  timings: Record<string, number>
+  /** aggregator training settings and backend (extra, informative) */
+  mil?: Record<string, unknown>
+}
+
+export interface BuildReportInput {
+  project: string
+  aggregator: string
+  seed: number
+  foldsK: number
+  splitMethod: string
+  classes: string[]
+  nPatients: number
+  models: ModelEvaluation[]
+  finetune: FinetuneSummary | null
+  timings: Record<string, number>
+  bootstrapResamples?: number
+  createdAt?: string
+}
+
+const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
+const sd = (xs: number[]): number => {
+  if (xs.length < 2) return 0
+  const m = mean(xs)
+  return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))
+}
+
+export function buildReport(input: BuildReportInput): EvalReport {
+  const resamples = input.bootstrapResamples ?? 2000
+  const binary = input.classes.length === 2
+  const models: ReportModel[] = input.models.map((m) => {
+    const ci = (stat: (p: Predictions) => number, tag: string): [number, number] => {
+      const r = bootstrapCi(m.oof, stat, { seed: deriveSeed(input.seed, 'bootstrap', tag), resamples })
+      return [r.lo, r.hi]
+    }
+    const aucs = m.folds.map((f) => f.auc).filter(Number.isFinite)
+    return {
+      name: m.name,
+      role: m.role,
+      features: m.features,
+      dim: m.dim,
+      auc_mean: mean(aucs),
+      auc_sd: sd(aucs),
+      // same resample stream for every model (same tag): the CIs are computed on identical resampled slide sets
+      auc_ci: ci(auc, 'auc'),
+      auc_pooled: auc(m.oof),
+      balanced_accuracy_mean: mean(m.folds.map((f) => f.balanced_accuracy).filter(Number.isFinite)),
+      balanced_accuracy_ci: ci(balancedAccuracy, 'bacc'),
+      f1_mean: mean(m.folds.map((f) => f.f1).filter(Number.isFinite)),
+      f1_ci: ci(f1, 'f1'),
+      parameters: m.parameters ?? null,
+      gflops_per_patch: m.gflops_per_patch ?? null,
+      patches_per_s: m.patches_per_s ?? null,
+      aggregator_parameters: m.aggregatorParameters,
+      folds: m.folds,
+      roc: binary ? rocCurve(column(m.oof, 1), Array.from(m.oof.labels, (l) => l === 1)) : null
+    }
+  })
+  const comparisons: ReportComparison[] = []
+  for (let i = 0; i < input.models.length; i++) {
+    for (let j = i + 1; j < input.models.length; j++) {
+      const a = input.models[i] as ModelEvaluation
+      const b = input.models[j] as ModelEvaluation
+      const t = compareAuc(a.oof, b.oof, auc, deriveSeed(input.seed, 'paired', a.name, b.name))
+      const perFold = a.folds.map((fa) => {
+        const fb = b.folds.find((x) => x.fold === fa.fold)
+        return fb ? fb.auc - fa.auc : NaN
+      })
+      comparisons.push({ a: a.name, b: b.name, auc_diff: t.diff, auc_diff_fold_mean: mean(perFold.filter(Number.isFinite)), p_value: t.p_value, method: t.method, ci: t.ci ?? null })
+    }
+  }
+  return {
+    schema: 'tessera.eval-report/1',
+    created_at: input.createdAt ?? new Date().toISOString(),
+    project: input.project,
+    aggregator: input.aggregator,
+    seed: input.seed,
+    folds_k: input.foldsK,
+    split_method: input.splitMethod,
+    classes: input.classes,
+    positive_class: binary ? (input.classes[1] as string) : null,
+    n_slides: input.models[0]?.oof.labels.length ?? 0,
+    n_patients: input.nPatients,
+    bootstrap_resamples: resamples,
+    ci_method: 'percentile bootstrap (class-stratified) over pooled out-of-fold predictions, 95%',
+    models,
+    comparisons,
+    finetune: input.finetune,
+    timings: input.timings
+  }
+}
+
+const fmt = (v: number | null, digits = 3): string => (v === null || !Number.isFinite(v) ? '—' : v.toFixed(digits))
+const fmtCount = (v: number | null): string => (v === null ? '—' : v >= 1e6 ? `${(v / 1e6).toFixed(1)}M` : v >= 1e3 ? `${(v / 1e3).toFixed(1)}k` : String(v))
+
+/** Rows of the model table shared by the printed table, the CSV and the HTML. */
+export function modelTable(r: EvalReport): { header: string[]; rows: string[][] } {
+  return {
+    header: ['model', 'role', 'AUC mean ± sd', 'AUC 95% CI', 'AUC pooled', 'bal. acc', 'F1', 'params', 'GFLOPs/patch', 'patches/s'],
+    rows: r.models.map((m) => [
+      m.name,
+      m.role,
+      `${fmt(m.auc_mean)} ± ${fmt(m.auc_sd)}`,
+      `[${fmt(m.auc_ci[0])}, ${fmt(m.auc_ci[1])}]`,
+      fmt(m.auc_pooled),
+      fmt(m.balanced_accuracy_mean),
+      fmt(m.f1_mean),
+      fmtCount(m.parameters),
+      fmt(m.gflops_per_patch, 2),
+      fmt(m.patches_per_s, 1)
+    ])
+  }
+}
+
+/** Fixed-width text table for the terminal, with the comparisons under it. */
+export function printTable(r: EvalReport): string {
+  const { header, rows } = modelTable(r)
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] as string).length)))
+  const line = (cells: string[]): string => cells.map((c, i) => c.padEnd(widths[i] as number)).join('  ')
+  const out = [
+    `${r.aggregator} · ${r.folds_k}-fold CV (${r.split_method}) · ${r.n_slides} slides / ${r.n_patients} patients · classes ${r.classes.join(', ')} · seed ${r.seed}`,
+    line(header),
+    line(widths.map((w) => '-'.repeat(w))),
+    ...rows.map(line)
+  ]
+  for (const c of r.comparisons) out.push(`${c.b} vs ${c.a}: ΔAUC ${c.auc_diff >= 0 ? '+' : ''}${fmt(c.auc_diff)} (p = ${fmt(c.p_value, 4)}, ${c.method})`)
+  return out.join('\n')
+}
+
+/** CSV of the model summary (numbers unrounded). */
+export function modelsCsv(r: EvalReport): string {
+  return toCsv(
+    ['model', 'role', 'auc_mean', 'auc_sd', 'auc_ci_lo', 'auc_ci_hi', 'auc_pooled', 'balanced_accuracy_mean', 'f1_mean', 'parameters', 'gflops_per_patch', 'patches_per_s', 'aggregator_parameters'],
+    r.models.map((m) => [m.name, m.role, m.auc_mean, m.auc_sd, m.auc_ci[0], m.auc_ci[1], m.auc_pooled, m.balanced_accuracy_mean, m.f1_mean, m.parameters, m.gflops_per_patch, m.patches_per_s, m.aggregator_parameters])
+  )
+}
+
+/** CSV of every fold of every model. */
+export function foldsCsv(r: EvalReport): string {
+  return toCsv(
+    ['model', 'fold', 'auc', 'balanced_accuracy', 'f1', 'n_test', 'n_train', 'n_validation', 'best_epoch', 'epochs_run'],
+    r.models.flatMap((m) => m.folds.map((f) => [m.name, f.fold, f.auc, f.balanced_accuracy, f.f1, f.n_test, f.n_train, f.n_validation, f.best_epoch, f.epochs_run]))
+  )
+}
+
+/** CSV of the out-of-fold predictions (one row per slide × model). */
+export function predictionsCsv(models: readonly ModelEvaluation[], slides: readonly { slideId: number; name: string }[], classes: readonly string[]): string {
+  const rows: (string | number)[][] = []
+  for (const m of models) {
+    slides.forEach((s, i) => {
+      const probs = classes.map((_, c) => m.oof.probs[i * classes.length + c] as number)
+      rows.push([m.name, s.slideId, s.name, classes[m.oof.labels[i] as number] as string, m.foldOf[i] as number, ...probs])
+    })
+  }
+  return toCsv(['model', 'slide_id', 'slide', 'label', 'fold', ...classes.map((c) => `p_${c}`)], rows)
+}

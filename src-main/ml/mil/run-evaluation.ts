@@ -1,0 +1,202 @@
+// One downstream evaluation, end to end: labelled slides → features per model → identical patient-level folds →
+// MIL CV per model → metrics, CIs, paired comparisons → atomic export (report.json/html/csv, heatmaps, manifest).
+import { useBackend } from '../backend'
+import type { Db } from '../../store/database'
+import { labelledSlides, type LabelledSlideRecord } from '../../eval/slide-labels'
+import { bagsFromCache, bagsFromFolder, type BagSet } from '../../eval/bag-source'
+import { makeSplits, type Splits } from '../../eval/splits'
+import { buildReport, foldsCsv, inferRole, modelsCsv, predictionsCsv, printTable, type EvalReport, type FinetuneSummary, type ModelEvaluation, type ModelRole } from '../../eval/report'
+import { renderReportHtml } from '../../eval/report-html'
+import { heatmapToGeoJSON, writeHeatmapH5 } from '../../eval/heatmaps'
+import { ExportStaging } from '../../eval/export-dir'
+import { crossValidate, type CrossValidationResult, type FeatureBag } from './cross-validation'
+import { defaultMilConfig, type AggregatorName } from './models'
+import { defaultTrainOptions } from './train'
+
+export interface EvaluationParams {
+  projectId: number
+  projectName: string
+  models: string[]
+  roles?: Partial<Record<string, ModelRole>>
+  aggregator: AggregatorName
+  folds: number
+  seed: number
+  out: string
+  force: boolean
+  /** folder of `<model>/<slide>.h5`; null = the project's feature cache */
+  featuresDir: string | null
+  gridKey?: string
+  backend: 'cpu' | 'wasm'
+  learningRate?: number
+  maxEpochs?: number
+  patience?: number
+  hidden?: number
+  attentionDim?: number
+  bootstrapResamples?: number
+  heatmaps: boolean
+  compute?: Partial<Record<string, { parameters?: number | null; gflops_per_patch?: number | null; patches_per_s?: number | null }>>
+  finetune: FinetuneSummary | null
+}
+
+export interface EvaluationHooks {
+  signal?: AbortSignal
+  progress?: (fraction: number, message: string) => void
+}
+
+export interface EvaluationResult {
+  outDir: string
+  report: EvalReport
+  table: string
+  files: number
+}
+
+const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_')
+
+export async function runEvaluation(db: Db, p: EvaluationParams, hooks: EvaluationHooks = {}): Promise<EvaluationResult> {
+  const timings: Record<string, number> = {}
+  const timed = async <T>(step: string, f: () => Promise<T> | T): Promise<T> => {
+    const t0 = performance.now()
+    try {
+      return await f()
+    } finally {
+      timings[step] = (timings[step] ?? 0) + (performance.now() - t0) / 1000
+    }
+  }
+  const progress = hooks.progress ?? (() => undefined)
+  if (p.models.length === 0) throw new Error('no models to evaluate: pass --models a,b,c')
+  if (new Set(p.models).size !== p.models.length) throw new Error(`a model is listed twice: ${p.models.join(', ')}`)
+  // Refuse an existing export before hours of training, not after.
+  const staging = new ExportStaging(p.out, { force: p.force, generator: 'tessera eval' })
+  try {
+    await timed('backend', () => useBackend(p.backend))
+    const slides = await timed('labels', () => labelledSlides(db, p.projectId))
+    if (slides.length === 0) throw new Error(`project "${p.projectName}" has no labelled slides: run \`tessera labels import <csv> --project ${p.projectName}\` first`)
+    const classes = [...new Set(slides.map((s) => s.label))].sort()
+    if (classes.length < 2) throw new Error(`every labelled slide has label "${classes[0]}": need at least 2 classes`)
+    const classIndex = new Map(classes.map((c, i) => [c, i]))
+    progress(0.01, `${slides.length} labelled slides, classes ${classes.join(', ')}`)
+
+    const sets: BagSet[] = []
+    for (const model of p.models) {
+      sets.push(await timed('load_features', () => (p.featuresDir ? bagsFromFolder(p.featuresDir, model, slides) : bagsFromCache(db, model, slides, p.gridKey))))
+      progress(0.02, `features of ${model} loaded`)
+    }
+    // One split for every model: the comparison is paired on identical folds.
+    const splits: Splits = await timed('splits', () =>
+      makeSplits(
+        slides.map((s) => ({ slideId: s.slideId, label: classIndex.get(s.label) as number, patientId: s.patientId, fixedFold: s.fold })),
+        { k: p.folds, seed: p.seed }
+      )
+    )
+    const foldOfSlide = new Map<number, number>()
+    for (const f of splits.folds) for (const id of f.test) foldOfSlide.set(id, f.fold)
+
+    const evaluations: ModelEvaluation[] = []
+    const results: CrossValidationResult[] = []
+    const options = {
+      aggregator: p.aggregator,
+      classes: classes.length,
+      seed: p.seed,
+      learningRate: p.learningRate ?? defaultTrainOptions.learningRate,
+      maxEpochs: p.maxEpochs ?? defaultTrainOptions.maxEpochs,
+      patience: p.patience ?? defaultTrainOptions.patience,
+      hidden: p.hidden ?? defaultMilConfig.hidden,
+      attentionDim: p.attentionDim ?? defaultMilConfig.attentionDim
+    }
+    for (const [mi, set] of sets.entries()) {
+      const bags: FeatureBag[] = set.bags.map((b) => ({ ...b, label: classIndex.get((slides.find((s) => s.slideId === b.slideId) as LabelledSlideRecord).label) as number }))
+      const cv = await timed(`cv_${set.model}`, () =>
+        crossValidate(bags, splits, {
+          ...options,
+          signal: hooks.signal,
+          onProgress: (f, msg) => progress(0.03 + (0.85 * (mi + f)) / sets.length, `${set.model}: ${msg}`)
+        })
+      )
+      results.push(cv)
+      const compute = p.compute?.[set.model]
+      evaluations.push({
+        name: set.model,
+        role: p.roles?.[set.model] ?? inferRole(set.model),
+        features: set.source,
+        dim: bags[0]?.dim ?? 0,
+        oof: cv.oof,
+        foldOf: bags.map((b) => foldOfSlide.get(b.slideId) as number),
+        folds: cv.folds.map(({ history: _history, ...row }) => row),
+        aggregatorParameters: cv.parameters,
+        seconds: cv.seconds,
+        parameters: compute?.parameters ?? null,
+        gflops_per_patch: compute?.gflops_per_patch ?? null,
+        patches_per_s: compute?.patches_per_s ?? null
+      })
+    }
+
+    progress(0.9, 'statistics')
+    const report = await timed('statistics', () =>
+      buildReport({
+        project: p.projectName,
+        aggregator: p.aggregator,
+        seed: p.seed,
+        foldsK: splits.k,
+        splitMethod: splits.method,
+        classes,
+        nPatients: new Set(slides.map((s) => s.patientId)).size,
+        models: evaluations,
+        finetune: p.finetune,
+        timings,
+        bootstrapResamples: p.bootstrapResamples
+      })
+    )
+    report.mil = { ...options, backend: p.backend, optimizer: 'adam', batch: '1 bag per step', class_weighting: 'inverse frequency (training bags)', early_stopping: 'inner validation loss, best weights restored' }
+
+    progress(0.93, 'writing exports')
+    await timed('exports', async () => {
+      const slideList = slides.map((s) => ({ slideId: s.slideId, name: s.name }))
+      staging.write('splits.json', JSON.stringify(splits, null, 2) + '\n')
+      staging.write('report.csv', modelsCsv(report))
+      staging.write('folds.csv', foldsCsv(report))
+      staging.write('predictions.csv', predictionsCsv(evaluations, slideList, classes))
+      staging.write(
+        'training-curves.json',
+        JSON.stringify(Object.fromEntries(results.map((r, i) => [p.models[i], r.folds.map((f) => ({ fold: f.fold, best_epoch: f.best_epoch, history: f.history }))])), null, 1) + '\n'
+      )
+      if (p.heatmaps) {
+        const index: { model: string; slide_id: number; slide: string; geojson: string; h5: string }[] = []
+        for (const [mi, set] of sets.entries()) {
+          const cv = results[mi] as CrossValidationResult
+          for (const bag of set.bags) {
+            const i = slides.findIndex((s) => s.slideId === bag.slideId)
+            const scores = cv.patchScores.get(bag.slideId)
+            if (!scores) continue
+            const h = {
+              slideId: bag.slideId,
+              slideName: bag.slideName,
+              model: set.model,
+              aggregator: p.aggregator,
+              coords: bag.coords,
+              scores,
+              patchSizeLevel0: bag.patchSizeLevel0,
+              probabilities: Array.from(cv.oof.probs.subarray(i * classes.length, (i + 1) * classes.length)),
+              classes,
+              label: (slides[i] as LabelledSlideRecord).label,
+              fold: foldOfSlide.get(bag.slideId) as number
+            }
+            const base = `heatmaps/${slug(set.model)}/${slug(bag.slideName.replace(/\.[^.]+$/, ''))}`
+            staging.write(`${base}.geojson`, JSON.stringify(heatmapToGeoJSON(h)))
+            await writeHeatmapH5(staging.path(`${base}.h5`), h)
+            index.push({ model: set.model, slide_id: bag.slideId, slide: bag.slideName, geojson: `${base}.geojson`, h5: `${base}.h5` })
+          }
+        }
+        staging.write('heatmaps/index.json', JSON.stringify(index, null, 1) + '\n')
+      }
+    })
+    // timings are final only now: write the report files last
+    staging.write('report.json', JSON.stringify(report, null, 2) + '\n')
+    staging.write('report.html', renderReportHtml(report))
+    const manifest = staging.commit()
+    progress(1, `report written to ${p.out}`)
+    return { outDir: p.out, report, table: printTable(report), files: manifest.files.length }
+  } catch (e) {
+    staging.abort()
+    throw e
+  }
+}
