@@ -1,0 +1,35 @@
+// Job kind 'demo.models': build (or reuse) the demo student and teacher (proxy-pretrained smallcnns, safetensors + manifests).
+import { z } from 'zod'
+import type { JobKind } from '../jobs/job-context'
+import { initBackend } from '../ml/backend'
+import { buildDemoModels } from '../ml/demo/demo-models'
+
+const Params = z.object({
+  outDir: z.string().min(1),
+  seed: z.number().int().min(0).optional(),
+  force: z.boolean().optional()
+})
+
+export const demoModels: JobKind = {
+  resumable: false,
+  async run(ctx) {
+    const p = Params.parse(ctx.params)
+    const backend = await initBackend()
+    const r = await buildDemoModels({
+      outDir: p.outDir,
+      ...(p.seed !== undefined ? { seed: p.seed } : {}),
+      ...(p.force !== undefined ? { force: p.force } : {}),
+      signal: ctx.signal,
+      onProgress: (f, message, metrics) => ctx.progress(f, message, { unit: 'images', ...(metrics ? { metrics } : {}) })
+    })
+    const { student, teacher } = r.index.models
+    return {
+      dir: r.dir,
+      reused: r.reused,
+      backend: backend.chosen,
+      recipeHash: r.index.recipeHash,
+      student: { name: student.name, weights: student.weightsFile, weightHash: student.weightHash, outputDim: student.outputDim },
+      teacher: { name: teacher.name, weights: teacher.weightsFile, weightHash: teacher.weightHash, outputDim: teacher.outputDim }
+    }
+  }
+}
