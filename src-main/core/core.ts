@@ -10,6 +10,8 @@ import type { Services } from './services'
 import { systemHandlers } from '../api/handlers/system'
 import { projectHandlers } from '../api/handlers/projects'
 import { jobHandlers } from '../api/handlers/jobs'
+import { trainHandlers } from '../api/handlers/train'
+import { RunsRepo } from '../store/runs-repo'
 import { modelHandlers } from '../api/handlers/models'
 import { ModelRegistry, modelsRoot } from '../models/registry'
 import { ModelsRepo } from '../store/models-repo'
@@ -36,6 +38,7 @@ export function createCore(options: CoreOptions): Core {
     projects: new ProjectsRepo(db),
     jobsRepo,
     jobs: new JobService(jobsRepo, bus, options.dbPath),
+    runs: new RunsRepo(db),
     resources: new ResourceRouter(),
     models: new ModelRegistry(new ModelsRepo(db), modelsRoot(options.dbPath))
   }
@@ -45,6 +48,7 @@ export function createCore(options: CoreOptions): Core {
   const handlers: Handlers = {
     ...systemHandlers(services),
     ...projectHandlers(services),
+    ...trainHandlers(services),
     ...jobHandlers(services),
     ...modelHandlers(services)
   }

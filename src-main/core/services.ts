@@ -2,6 +2,7 @@
 import type { Db } from '../store/database'
 import type { ProjectsRepo } from '../store/projects-repo'
 import type { JobsRepo } from '../store/jobs-repo'
+import type { RunsRepo } from '../store/runs-repo'
 import type { JobService } from '../jobs/job-service'
 import type { EventBus } from './event-bus'
 import type { ResourceRouter } from './resources'
@@ -16,6 +17,8 @@ export interface Services {
   projects: ProjectsRepo
   jobsRepo: JobsRepo
   jobs: JobService
+  /** MCM+KD fine-tuning runs */
+  runs: RunsRepo
   resources: ResourceRouter
   /** model registry (weights under <data dir>/models) */
   models: ModelRegistry

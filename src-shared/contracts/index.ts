@@ -4,12 +4,14 @@ import type { z } from 'zod'
 import type { MethodSpec } from './define'
 import { projectContract } from './projects'
 import { jobContract } from './jobs'
+import { trainContract } from './train'
 import { systemContract } from './system'
 import { modelContract } from './models'
 
 export const contract = {
   ...systemContract,
   ...projectContract,
+  ...trainContract,
   ...jobContract,
   ...modelContract
 } as const

@@ -2,7 +2,8 @@
 import type { CliCommand } from '../command'
 import { projectCommands } from './project'
 import { jobCommands } from './job'
+import { trainCommands } from './train'
 import { serveCommand } from './serve'
 import { benchCommand } from './bench'
 
-export const commands: CliCommand[] = [...projectCommands, ...jobCommands, serveCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...jobCommands, ...trainCommands, serveCommand, benchCommand]

@@ -3,6 +3,7 @@ import { migration0001 } from './0001-initial'
 import { migration0002 } from './0002-feature-cache'
 import { migration0003 } from './0003-feature-coords'
 import { migration0004 } from './0004-grids'
+import { migration0005 } from './0005-mcm-runs'
 
 export interface Migration {
   version: number
@@ -11,4 +12,4 @@ export interface Migration {
   up: string
 }
 
-export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004]
+export const migrations: readonly Migration[] = [migration0001, migration0002, migration0003, migration0004, migration0005]

@@ -1,0 +1,54 @@
+// Handlers of train.* and run.* methods: start/resume MCM+KD runs (train.mcm jobs) and read their records.
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
+import type { Handlers } from '../dispatch'
+import type { Services } from '../../core/services'
+import { ApiError } from '../errors'
+
+type TrainMethods = 'train.start' | 'train.resume' | 'run.list' | 'run.get' | 'run.inspection'
+
+/** Checkpoints and exported weights live next to the database: <db dir>/runs/job-<id>. */
+function runDirFor(dbPath: string, jobId: number): string {
+  const base = dbPath === ':memory:' ? tmpdir() : dirname(dbPath)
+  return join(base, 'runs', `job-${jobId}`)
+}
+
+export function trainHandlers(s: Services): Pick<Handlers, TrainMethods> {
+  return {
+    'train.start': ({ projectId, student, teacher, config }) => {
+      s.projects.get(projectId)
+      if (config.data.source === 'project') {
+        throw new ApiError(
+          'unsupported',
+          'fine-tuning on project slides is not wired yet (needs the tissue grid, patch reader and teacher feature cache); set config data.source = "synthetic"'
+        )
+      }
+      // The job and its run row are written in the same tick, before the child process can start and read them.
+      const job = s.jobs.start('train.mcm', projectId, {})
+      const run = s.runs.create({ projectId, jobId: job.id, student, teacher, config, runDir: runDirFor(s.dbPath, job.id) })
+      s.db.prepare('UPDATE jobs SET params = ? WHERE id = ?').run(JSON.stringify({ runId: run.id }), job.id)
+      return { run, job: s.jobsRepo.get(job.id) }
+    },
+    'train.resume': ({ id }) => {
+      const run = s.runs.get(id)
+      const job = s.jobs.resume(run.jobId)
+      return { run: s.runs.get(id), job }
+    },
+    'run.list': ({ projectId }) => s.runs.list(projectId),
+    'run.get': ({ id }) => {
+      const run = s.runs.get(id)
+      return {
+        ...run,
+        job: s.jobsRepo.get(run.jobId),
+        lossCurve: s.runs.lossCurve(id),
+        checkpoints: s.runs.checkpoints(id),
+        evaluation: s.runs.evaluation(id)
+      }
+    },
+    'run.inspection': ({ id }) => {
+      const ins = s.runs.inspection(id)
+      if (!ins) throw new ApiError('conflict', `run ${id} has no inspection data yet (it is ${s.runs.get(id).status})`)
+      return ins
+    }
+  }
+}
