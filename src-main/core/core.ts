@@ -10,6 +10,11 @@ import type { Services } from './services'
 import { systemHandlers } from '../api/handlers/system'
 import { projectHandlers } from '../api/handlers/projects'
 import { jobHandlers } from '../api/handlers/jobs'
+import { slideHandlers } from '../api/handlers/slides'
+import { SlidesService } from '../slides/service/slides-service'
+import { registerSlideResources } from '../slides/service/resources'
+import { SlidesRepo } from '../store/slides-repo'
+import { openSlide } from '../slides/registry'
 import { trainHandlers } from '../api/handlers/train'
 import { RunsRepo } from '../store/runs-repo'
 import { modelHandlers } from '../api/handlers/models'
@@ -40,9 +45,11 @@ export function createCore(options: CoreOptions): Core {
     jobs: new JobService(jobsRepo, bus, options.dbPath),
     runs: new RunsRepo(db),
     resources: new ResourceRouter(),
+    slides: new SlidesService(db, new SlidesRepo(db), new ProjectsRepo(db), openSlide),
     models: new ModelRegistry(new ModelsRepo(db), modelsRoot(options.dbPath))
   }
   services.jobs.recover()
+  registerSlideResources(services.resources, services.slides)
 
   // One spread per service; the `Handlers` type makes a missing handler a compile error.
   const handlers: Handlers = {
@@ -50,6 +57,7 @@ export function createCore(options: CoreOptions): Core {
     ...projectHandlers(services),
     ...trainHandlers(services),
     ...jobHandlers(services),
+    ...slideHandlers(services),
     ...modelHandlers(services)
   }
 
@@ -58,6 +66,7 @@ export function createCore(options: CoreOptions): Core {
     dispatch: createDispatcher(handlers),
     close() {
       services.jobs.shutdown()
+      void services.slides.close()
       db.close()
     }
   }

@@ -8,6 +8,7 @@ import type { EventBus } from './event-bus'
 import type { ResourceRouter } from './resources'
 import type { ModelRegistry } from '../models/registry'
 import type { SystemInfo } from '../../src-shared/contracts/system'
+import type { SlidesService } from '../slides/service/slides-service'
 
 export interface Services {
   db: Db
@@ -20,6 +21,8 @@ export interface Services {
   /** MCM+KD fine-tuning runs */
   runs: RunsRepo
   resources: ResourceRouter
+  /** slides of projects: add, metadata, open handles, Deep Zoom tiles, tissue masks, grids */
+  slides: SlidesService
   /** model registry (weights under <data dir>/models) */
   models: ModelRegistry
 }

@@ -14,8 +14,32 @@ export interface RawTileCapable {
   readRawTile(level: number, col: number, row: number, signal?: AbortSignal): Promise<RawJpegTile | null>
 }
 
-export function canReadRawTiles(source: SlideSource): source is SlideSource & RawTileCapable {
-  return typeof (source as Partial<RawTileCapable>).readRawTile === 'function'
+/** The TIFF reader's variant (src-main/slides/tiff/tiff-slide.ts): the tile already completed with its tables. */
+export interface CompleteJpegTileCapable {
+  rawJpegTile(level: number, col: number, row: number): Promise<Buffer | null>
+}
+
+export function canReadRawTiles(source: SlideSource): boolean {
+  return (
+    typeof (source as Partial<RawTileCapable>).readRawTile === 'function' ||
+    typeof (source as Partial<CompleteJpegTileCapable>).rawJpegTile === 'function'
+  )
+}
+
+/** A complete JPEG of stored tile (col,row) of `level`, or null when the source cannot hand one out. */
+export async function readStoredJpegTile(source: SlideSource, level: number, col: number, row: number, signal?: AbortSignal): Promise<Buffer | null> {
+  const a = source as Partial<RawTileCapable>
+  if (typeof a.readRawTile === 'function') {
+    const raw = await a.readRawTile(level, col, row, signal)
+    return raw ? spliceJpegTables(raw.bytes, raw.jpegTables) : null
+  }
+  const b = source as Partial<CompleteJpegTileCapable>
+  if (typeof b.rawJpegTile === 'function') {
+    const jpeg = await b.rawJpegTile(level, col, row)
+    if (jpeg && (jpeg[0] !== 0xff || jpeg[1] !== 0xd8)) throw new Error(`${source.path}: stored tile ${col},${row} of level ${level} is not a JPEG`)
+    return jpeg
+  }
+  return null
 }
 
 const SOI = [0xff, 0xd8]

@@ -3,7 +3,7 @@
 import type { SlideSource } from '../slides/slide-source'
 import { Lru } from './lru'
 import { dziXml, planTile, maxZoom } from './deep-zoom'
-import { canReadRawTiles, spliceJpegTables } from './raw-tiles'
+import { canReadRawTiles, readStoredJpegTile } from './raw-tiles'
 import { encodeJpeg, renderRegion } from './render'
 
 export interface TileResult {
@@ -47,9 +47,8 @@ export class TileService {
     const plan = planTile(source.metadata, z, col, row)
     if (!plan) return null
     if (this.passThrough && plan.passThrough && canReadRawTiles(source)) {
-      const raw = await source.readRawTile(plan.level, plan.passThrough.col, plan.passThrough.row, signal)
-      if (raw) {
-        const bytes = spliceJpegTables(raw.bytes, raw.jpegTables)
+      const bytes = await readStoredJpegTile(source, plan.level, plan.passThrough.col, plan.passThrough.row, signal)
+      if (bytes) {
         this.cache.set(key, bytes)
         return { bytes, how: 'pass-through' }
       }

@@ -6,6 +6,7 @@ import { projectContract } from './projects'
 import { jobContract } from './jobs'
 import { trainContract } from './train'
 import { systemContract } from './system'
+import { slideContract } from './slides'
 import { modelContract } from './models'
 
 export const contract = {
@@ -13,6 +14,7 @@ export const contract = {
   ...projectContract,
   ...trainContract,
   ...jobContract,
+  ...slideContract,
   ...modelContract
 } as const
 

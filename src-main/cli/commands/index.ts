@@ -2,8 +2,9 @@
 import type { CliCommand } from '../command'
 import { projectCommands } from './project'
 import { jobCommands } from './job'
+import { slideCommands } from './slide'
 import { trainCommands } from './train'
 import { serveCommand } from './serve'
 import { benchCommand } from './bench'
 
-export const commands: CliCommand[] = [...projectCommands, ...jobCommands, ...trainCommands, serveCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, serveCommand, benchCommand]

@@ -1,0 +1,33 @@
+// Handlers of slide.* methods.
+import type { Handlers } from '../dispatch'
+import type { Services } from '../../core/services'
+
+type SlideMethods =
+  | 'slide.add'
+  | 'slide.list'
+  | 'slide.get'
+  | 'slide.remove'
+  | 'slide.setMppOverride'
+  | 'slide.setLabel'
+  | 'slide.info'
+  | 'slide.grid'
+  | 'slide.tissueGeoJSON'
+  | 'slide.gridGeoJSON'
+
+export function slideHandlers(s: Services): Pick<Handlers, SlideMethods> {
+  return {
+    'slide.add': ({ projectId, paths }) => s.slides.add(projectId, paths),
+    'slide.list': ({ projectId }) => {
+      s.projects.get(projectId)
+      return s.slides.repo.list(projectId)
+    },
+    'slide.get': ({ id }) => s.slides.repo.get(id),
+    'slide.remove': async ({ id }) => ({ removed: await s.slides.remove(id) }),
+    'slide.setMppOverride': ({ id, mpp }) => s.slides.repo.setMppOverride(id, mpp),
+    'slide.setLabel': ({ id, label, patientId }) => s.slides.repo.setLabel(id, label, patientId),
+    'slide.info': ({ path }) => s.slides.info(path),
+    'slide.grid': ({ id, ...params }) => s.slides.grid(id, params),
+    'slide.tissueGeoJSON': ({ id }) => s.slides.tissueGeoJSON(id),
+    'slide.gridGeoJSON': ({ id, ...params }) => s.slides.gridGeoJSON(id, params)
+  }
+}
