@@ -1,8 +1,10 @@
 // Slide registry: picks a reader by CONTENT (TIFF header + tags, DICOM preamble, folder contents), using the file
 // extension only for formats recognised by name (MIRAX, VMS). npm-only readers first; OpenSlide for the rest.
 import { readdir, stat } from 'node:fs/promises'
-import { extname, join } from 'node:path'
+import { dirname, extname, join, resolve } from 'node:path'
+import { DicomSlide } from './dicom/dicom-slide'
 import { RandomAccessFile } from './io/random-access-file'
+import { OpenSlideSource, probeOpenSlide } from './openslide/openslide-client'
 import type { SlideSource } from './slide-source'
 import { SlideError } from './slide-source'
 import { T } from './tiff/tiff-image'
@@ -18,13 +20,6 @@ export type SniffedFormat =
   | { kind: 'openslide-other'; vendor: string }
 
 const OTHER_EXTENSIONS: Record<string, string> = { '.mrxs': 'mirax', '.vms': 'hamamatsu', '.vmu': 'hamamatsu', '.svslide': 'sakura' }
-
-/** Pluggable readers for formats outside the npm-only set (OpenSlide, DICOM); set by their modules. */
-export interface ExtraReaders {
-  openDicom?: (files: string[], displayPath: string, options: OpenSlideOptions) => Promise<SlideSource>
-  openWithOpenSlide?: (path: string, options: OpenSlideOptions) => Promise<SlideSource>
-}
-export const extraReaders: ExtraReaders = {}
 
 export interface OpenSlideOptions {
   signal?: AbortSignal
@@ -86,12 +81,18 @@ export async function sniffSlide(path: string): Promise<SniffedFormat> {
   }
 }
 
-function needsOpenSlide(path: string, vendor: string): SlideError {
+function needsOpenSlide(path: string, vendor: string, reason: string): SlideError {
   return new SlideError(
     path,
-    `${vendor} slides are read through OpenSlide, which is not available: install OpenSlide (Debian/Ubuntu: apt-get install libopenslide0; or set OPENSLIDE_LIB to the library path)`,
+    `${vendor} slides are read through OpenSlide, which is not available (${reason}): install OpenSlide (Debian/Ubuntu: apt-get install libopenslide0; or set OPENSLIDE_LIB to the library path)`,
     'needs_openslide'
   )
+}
+
+/** Open a DICOM WSI series given as a list of instance files (one per level, plus label/overview). */
+export async function openDicomFiles(files: string[]): Promise<SlideSource> {
+  if (!files.length) throw new SlideError('(no files)', 'no DICOM files given', 'not_found')
+  return DicomSlide.open(files, files[0]!)
 }
 
 /**
@@ -103,8 +104,9 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
   if (options.signal?.aborted) throw new SlideError(path, 'open aborted', 'aborted')
   const fmt = await sniffSlide(path)
   const viaOpenSlide = async (vendor: string): Promise<SlideSource> => {
-    if (!extraReaders.openWithOpenSlide) throw needsOpenSlide(path, vendor)
-    return extraReaders.openWithOpenSlide(path, options)
+    const probe = await probeOpenSlide()
+    if (!probe.available) throw needsOpenSlide(path, vendor, probe.reason)
+    return OpenSlideSource.open(path)
   }
   switch (fmt.kind) {
     case 'tiff':
@@ -113,12 +115,18 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
         return await TiffSlide.open(path)
       } catch (e) {
         // a TIFF variant we don't decode (e.g. an exotic compression): let OpenSlide try when present
-        if (e instanceof SlideError && e.code === 'unsupported' && extraReaders.openWithOpenSlide) return extraReaders.openWithOpenSlide(path, options)
+        if (e instanceof SlideError && e.code === 'unsupported' && (await probeOpenSlide()).available) return OpenSlideSource.open(path)
         throw e
       }
     case 'dicom':
-      if (!extraReaders.openDicom) throw new SlideError(path, 'DICOM WSI reader is not loaded', 'unsupported')
-      return extraReaders.openDicom(fmt.files, path, options)
+      // one file given: its siblings in the folder hold the other levels of the same series
+      if (fmt.files.length === 1 && fmt.files[0] === path) {
+        const abs = resolve(path)
+        const siblings = await sniffSlide(dirname(abs)).catch(() => null)
+        const files = siblings?.kind === 'dicom' ? siblings.files : [abs]
+        return DicomSlide.open(files, path, abs)
+      }
+      return DicomSlide.open(fmt.files, path)
     case 'openslide-tiff':
     case 'openslide-other':
       return viaOpenSlide(fmt.vendor)

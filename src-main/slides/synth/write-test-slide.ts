@@ -9,11 +9,13 @@ import type { RgbRaster } from './texture'
 import type { TiffImageSpec } from './tiff-writer'
 import { writeTiff } from './tiff-writer'
 import { philipsXml, omeXml } from './vendor-xml'
+import { writeDicomSeries } from './dicom-series'
 
-export const SYNTH_FORMATS = ['generic-tiff', 'bigtiff', 'svs', 'svs-j2k-rgb', 'svs-j2k-ycc', 'ome-tiff', 'philips'] as const
+export const SYNTH_FORMATS = ['generic-tiff', 'bigtiff', 'svs', 'svs-j2k-rgb', 'svs-j2k-ycc', 'ome-tiff', 'philips', 'dicom', 'dicom-sparse'] as const
 export type SynthFormat = (typeof SYNTH_FORMATS)[number]
 
 export interface TestSlideOptions {
+  /** output file; for 'dicom' / 'dicom-sparse' a folder (created) holding one .dcm per level + label */
   path: string
   format: SynthFormat
   width: number
@@ -110,7 +112,7 @@ export async function writeTestSlide(options: TestSlideOptions): Promise<TestSli
   const level0 = generateTissueRaster(o.width, o.height, o.seed)
   const aperio = o.format.startsWith('svs')
   const levels = await buildPyramid(level0, aperio ? 4 : 2, o.tileSize)
-  let images: TiffImageSpec[]
+  let images: TiffImageSpec[] | undefined
   let associated: string[] = []
   const tiled = (r: RgbRaster, i: number, extra: { description?: string; software?: string; mpp?: number } = {}): Promise<TiffImageSpec> =>
     tiledImage(r, { tileSize: o.tileSize, compression: 'jpeg', quality: o.quality, ...(i > 0 ? { newSubfileType: 1 } : {}), ...extra })
@@ -140,8 +142,13 @@ export async function writeTestSlide(options: TestSlideOptions): Promise<TestSli
       associated = ['label']
       break
     }
+    case 'dicom':
+    case 'dicom-sparse':
+      break
   }
-  writeTiff(o.path, images, { bigtiff: o.format === 'bigtiff' })
+  if (o.format === 'dicom' || o.format === 'dicom-sparse') {
+    associated = await writeDicomSeries(o.path, levels, labelRaster(o.seed), { tileSize: o.tileSize, quality: o.quality, mpp: o.mpp, seed: o.seed, sparse: o.format === 'dicom-sparse' })
+  } else writeTiff(o.path, images!, { bigtiff: o.format === 'bigtiff' })
   return {
     path: o.path,
     format: o.format,
