@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import Database from 'better-sqlite3'
+import type Database from 'better-sqlite3'
 import { integrityCheck, openDatabase, schemaVersion, StoreError } from '../../../src-main/store/database'
 import { migrations } from '../../../src-main/store/migrations/index'
 import { tempDir } from '../../helpers/tmp'
