@@ -85,6 +85,12 @@ export class OpenSlideHost {
     })
   }
 
+  /** Generation of the live host (starting one if none runs). */
+  currentGeneration(): number {
+    this.start()
+    return this.generation
+  }
+
   stop(): void {
     this.child?.kill()
     this.child = null
@@ -150,7 +156,7 @@ export class OpenSlideSource implements SlideSource {
     }
     try {
       const r = await host.request({ op: 'open', path })
-      return new OpenSlideSource(path, metadataOf(r.info!), host, r.handle!, host.generation)
+      return new OpenSlideSource(path, metadataOf(r.info!), host, r.handle!, host.currentGeneration())
     } catch (e) {
       throw new SlideError(path, `OpenSlide cannot open it: ${e instanceof Error ? e.message : String(e)}`, 'unsupported')
     }
@@ -158,7 +164,7 @@ export class OpenSlideSource implements SlideSource {
 
   /** Re-open in a fresh host after a crash (the old handle died with the old process). */
   private async ensureHandle(): Promise<void> {
-    if (this.generation === this.host.generation && this.handle > 0) return
+    if (this.generation === this.host.currentGeneration() && this.handle > 0) return
     const r = await this.host.request({ op: 'open', path: this.path })
     this.handle = r.handle!
     this.generation = this.host.generation
