@@ -1,6 +1,7 @@
 // Per-window masks: a ratio of the s×s cells, random or block-wise; never all cells, at least one when s > 1.
 import type { McmConfig } from '../../../src-shared/contracts/train'
 import { Rng, STREAM } from './rng'
+import type { ContextWindow } from './windows'
 
 /** Number of masked cells for a window of s×s at `ratio`: clamp(round(ratio·s²), 1, s²−1); 0 for s = 1. */
 export function maskedCount(s: number, ratio: number): number {
@@ -48,9 +49,22 @@ export function makeMask(s: number, ratio: number, strategy: McmConfig['mask']['
   return mask
 }
 
-/** Mask of the window at plan position `pos` (training) — a pure function of the seed. */
-export function trainingMask(cfg: McmConfig, pos: number): boolean[] {
-  return makeMask(cfg.window.size, cfg.mask.ratio, cfg.mask.strategy, Rng.keyed(cfg.seed, STREAM.mask, pos))
+/**
+ * Mask of a training visit — a pure function of the seed. Random strategy with a cover: the visit masks slice `pass` of
+ * a seeded permutation of the window's cells (cyclically), so the visits of one window cover every cell. Otherwise an
+ * independent draw keyed by the plan position.
+ */
+export function trainingMask(cfg: McmConfig, window: ContextWindow, pos: number): boolean[] {
+  const s = cfg.window.size
+  const n = s * s
+  const k = maskedCount(s, cfg.mask.ratio)
+  if (cfg.mask.strategy === 'random' && window.cover && k > 0) {
+    const perm = Rng.keyed(cfg.seed, STREAM.mask, window.cover.key).shuffle(Array.from({ length: n }, (_, i) => i))
+    const mask = new Array<boolean>(n).fill(false)
+    for (let j = 0; j < k; j++) mask[perm[(window.cover.pass * k + j) % n] as number] = true
+    return mask
+  }
+  return makeMask(s, cfg.mask.ratio, cfg.mask.strategy, Rng.keyed(cfg.seed, STREAM.mask, pos))
 }
 
 /** Fixed mask of held-out window i (independent of training). */

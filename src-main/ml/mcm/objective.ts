@@ -32,9 +32,9 @@ export function perPatchLoss(pred: tf.Tensor, target: tf.Tensor, kind: McmConfig
   if (kind === 'l1') return tf.mean(tf.abs(tf.sub(pred, target)), -1)
   if (kind === 'smooth-l1') {
     const d = tf.abs(tf.sub(pred, target))
-    // beta = 1: 0.5·d² where d < 1, d − 0.5 elsewhere
-    const quad = tf.mul(tf.square(d), 0.5)
-    return tf.mean(tf.where(tf.less(d, 1), quad, tf.sub(d, 0.5)), -1)
+    // beta = 1: 0.5·d² where d < 1, d − 0.5 elsewhere; written with minimum (tf.where over tf.less has no gradient)
+    const c = tf.minimum(d, 1)
+    return tf.mean(tf.add(tf.mul(tf.square(c), 0.5), tf.sub(d, c)), -1)
   }
   const dot = tf.sum(tf.mul(pred, target), -1)
   const norms = tf.mul(tf.norm(tf.add(pred, 1e-12), 2, -1), tf.norm(target, 2, -1))

@@ -142,7 +142,7 @@ export class McmTrainer {
     const from = step * cfg.batchWindows
     const items = this.o.plan.slice(from, from + cfg.batchWindows).map((window, i) => ({
       window,
-      mask: trainingMask(cfg, from + i),
+      mask: trainingMask(cfg, window, from + i),
       augmentKey: from + i
     }))
     return buildBatch(this.o.source, items, cfg, this.models.student, this.o.signal)

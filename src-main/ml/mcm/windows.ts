@@ -1,13 +1,16 @@
 // Context windows (s×s neighbouring grid patches), the epoch plan and the held-out split.
 //
 // Definition of one epoch (documented for the run view): the grid of every training slide is tiled into
-// non-overlapping s×s windows; only windows whose s² cells are all tissue patches are kept. One pass over these tilings
-// makes each kept patch a masked target with probability = mask ratio, so an epoch is ceil(1 / ratio) passes, each at a
-// fresh seeded tiling offset (ox, oy ∈ [0, s)), shuffled together: every tissue patch that lies in full windows is a
-// masked target about once. Patches at tissue borders that never fall inside a full window are never targets.
-// For s = 1 (no-context KD) an epoch is one pass: every tissue patch once, nothing masked.
+// non-overlapping s×s windows at a seeded offset (ox, oy ∈ [0, s)); only windows whose s² cells are all tissue patches
+// are kept. With k = masked cells per window (ratio·s², clamped to [1, s²−1]), each kept window is visited
+// P = ceil(s² / k) times in the epoch ("passes"); with the random strategy the passes mask consecutive slices of one
+// seeded permutation of the cells, so every patch inside a full window is a masked target once (a few twice when k does
+// not divide s²). With the block strategy masks are drawn independently per visit (about once in expectation).
+// Patches at tissue borders that fall in no full window are never targets. All visits are shuffled together.
+// For s = 1 (no-context KD) an epoch is every tissue patch once, nothing masked.
 import type { McmConfig } from '../../../src-shared/contracts/train'
-import { Rng, STREAM } from './rng'
+import { Rng, STREAM, deriveSeed } from './rng'
+import { maskedCount } from './masking'
 import type { SlideGridView } from './data-source'
 
 export interface ContextWindow {
@@ -18,6 +21,8 @@ export interface ContextWindow {
   size: number
   /** patch index of each cell, row-major s×s */
   cells: number[]
+  /** training visits only: which slice of the window's cell permutation this visit masks */
+  cover?: { key: number; pass: number; passes: number }
 }
 
 /** col,row → patch index (−1 where the cell has no tissue patch). */
@@ -54,10 +59,10 @@ export function windowAt(grid: SlideGridView, col: number, row: number, s: numbe
 }
 
 export function passesPerEpoch(s: number, ratio: number): number {
-  return s === 1 ? 1 : Math.ceil(1 / ratio)
+  return s === 1 ? 1 : Math.ceil((s * s) / maskedCount(s, ratio))
 }
 
-/** The ordered windows of the whole run (all epochs), a pure function of the seed: resume recomputes it. */
+/** The ordered window visits of the whole run (all epochs), a pure function of the seed: resume recomputes it. */
 export function trainingPlan(grids: readonly SlideGridView[], cfg: McmConfig): ContextWindow[] {
   const s = cfg.window.size
   const passes = passesPerEpoch(s, cfg.mask.ratio)
@@ -66,14 +71,15 @@ export function trainingPlan(grids: readonly SlideGridView[], cfg: McmConfig): C
   const wholeEpochs = Math.ceil(cfg.epochs)
   for (let e = 0; e < wholeEpochs; e++) {
     const epoch: ContextWindow[] = []
-    for (let p = 0; p < passes; p++) {
-      grids.forEach((g, gi) => {
-        const rng = Rng.keyed(cfg.seed, STREAM.plan, e, p, gi)
-        const ox = s === 1 ? 0 : rng.int(s)
-        const oy = s === 1 ? 0 : rng.int(s)
-        epoch.push(...tileWindows(g, s, ox, oy, luts[gi]))
-      })
-    }
+    grids.forEach((g, gi) => {
+      const rng = Rng.keyed(cfg.seed, STREAM.plan, e, gi)
+      const ox = s === 1 ? 0 : rng.int(s)
+      const oy = s === 1 ? 0 : rng.int(s)
+      for (const w of tileWindows(g, s, ox, oy, luts[gi])) {
+        const key = deriveSeed(e, gi, w.col, w.row)
+        for (let pass = 0; pass < passes; pass++) epoch.push({ ...w, cover: { key, pass, passes } })
+      }
+    })
     Rng.keyed(cfg.seed, STREAM.plan, e, 1_000_003).shuffle(epoch)
     const keep = e < wholeEpochs - 1 || Number.isInteger(cfg.epochs) ? epoch.length : Math.round((cfg.epochs - e) * epoch.length)
     plan.push(...epoch.slice(0, keep))
