@@ -45,12 +45,13 @@ export function saturation(img: RgbImage): Uint8Array {
   const n = img.width * img.height
   const s = new Uint8Array(n)
   const d = img.data
-  for (let i = 0; i < n; i++) {
-    const r = d[i * 3] ?? 0
-    const g = d[i * 3 + 1] ?? 0
-    const b = d[i * 3 + 2] ?? 0
-    const max = Math.max(r, g, b)
-    s[i] = max === 0 ? 0 : Math.round(((max - Math.min(r, g, b)) * 255) / max)
+  for (let i = 0, j = 0; i < n; i++, j += 3) {
+    const r = d[j] as number
+    const g = d[j + 1] as number
+    const b = d[j + 2] as number
+    const max = r > g ? (r > b ? r : b) : g > b ? g : b
+    const min = r < g ? (r < b ? r : b) : g < b ? g : b
+    s[i] = max === 0 ? 0 : Math.round(((max - min) * 255) / max)
   }
   return s
 }
