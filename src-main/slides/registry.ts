@@ -115,8 +115,14 @@ export async function openSlide(path: string, options: OpenSlideOptions = {}): P
         return await TiffSlide.open(path)
       } catch (e) {
         // a TIFF variant we don't decode (e.g. an exotic compression): let OpenSlide try when present
-        if (e instanceof SlideError && e.code === 'unsupported' && (await probeOpenSlide()).available) return OpenSlideSource.open(path)
-        throw e
+        if (!(e instanceof SlideError && e.code === 'unsupported' && (await probeOpenSlide()).available)) throw e
+        try {
+          return await OpenSlideSource.open(path)
+        } catch (e2) {
+          // keep our (more specific) reason first, then OpenSlide's
+          const why = e2 instanceof Error ? e2.message.replace(`${path}: `, '') : String(e2)
+          throw new SlideError(path, `${e.message.replace(`${path}: `, '')}; ${why}`, 'unsupported')
+        }
       }
     case 'dicom':
       // one file given: its siblings in the folder hold the other levels of the same series

@@ -82,12 +82,16 @@ export class DicomSlide implements SlideSource {
   static async open(files: string[], displayPath: string, seriesOf?: string): Promise<DicomSlide> {
     const opened: Level[] = []
     try {
-      for (const f of files) {
+      // the primary file first: its errors are the slide's errors; unreadable siblings are skipped
+      const ordered = seriesOf ? [seriesOf, ...files.filter((f) => f !== seriesOf)] : files
+      for (const f of ordered) {
         const file = await RandomAccessFile.open(f)
-        opened.push({ file, inst: await readDicomInstance(file).catch(async (e: unknown) => {
+        try {
+          opened.push({ file, inst: await readDicomInstance(file) })
+        } catch (e) {
           await file.close()
-          throw e
-        }) })
+          if (!seriesOf || f === seriesOf) throw e
+        }
       }
       const wsi = opened.filter((l) => l.inst.sopClassUid === WSI_SOP_CLASS_UID)
       if (!wsi.length) throw new SlideError(displayPath, 'no VL Whole Slide Microscopy instance (SOP class 1.2.840.10008.5.1.4.1.1.77.1.6) found', 'unsupported')

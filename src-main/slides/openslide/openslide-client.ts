@@ -172,7 +172,7 @@ export class OpenSlideSource implements SlideSource {
 
   private fail(e: unknown): never {
     const msg = e instanceof Error ? e.message : String(e)
-    throw new SlideError(this.path, `OpenSlide: ${msg}`, msg === 'aborted' ? 'aborted' : 'corrupt')
+    throw new SlideError(this.path, msg.startsWith('OpenSlide') ? msg : `OpenSlide: ${msg}`, msg === 'aborted' ? 'aborted' : 'corrupt')
   }
 
   async readRegion(x: number, y: number, level: number, width: number, height: number, signal?: AbortSignal): Promise<RgbaImage> {

@@ -46,7 +46,9 @@ export class TiffParser {
       if (h.length < 16) throw new SlideError(file.path, 'BigTIFF header truncated')
       const offSize = le ? h.readUInt16LE(4) : h.readUInt16BE(4)
       if (offSize !== 8) throw new SlideError(file.path, `BigTIFF header declares offset size ${offSize} (must be 8)`)
-      return new TiffParser(file, le, true, Number(le ? h.readBigUInt64LE(8) : h.readBigUInt64BE(8)))
+      const first = le ? h.readBigUInt64LE(8) : h.readBigUInt64BE(8)
+      if (first > BigInt(Number.MAX_SAFE_INTEGER)) throw new SlideError(file.path, `BigTIFF first IFD offset ${first} exceeds 2^53`)
+      return new TiffParser(file, le, true, Number(first))
     }
     throw new SlideError(file.path, `not a TIFF file (version ${magic})`, 'unsupported')
   }
@@ -66,7 +68,8 @@ export class TiffParser {
   /** Read one IFD at `offset`. */
   async readIfd(offset: number): Promise<Ifd> {
     const path = this.file.path
-    if (offset <= 0 || offset >= this.file.size) throw new SlideError(path, `IFD offset ${offset} is outside the file (${this.file.size} bytes)`)
+    if (offset === 0) throw new SlideError(path, 'first IFD offset is 0: TIFF has no image directory')
+    if (offset < 0 || offset >= this.file.size) throw new SlideError(path, `IFD offset ${offset} is outside the file (${this.file.size} bytes)`)
     const big = this.bigTiff
     const countBytes = await this.file.read(offset, big ? 8 : 2, `IFD at ${offset}`)
     const n = big ? this.u64(countBytes, 0) : this.u16(countBytes, 0)

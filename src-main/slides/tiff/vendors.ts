@@ -105,8 +105,8 @@ function ome(images: TiffImage[], subLevels: TiffImage[]): TiffLayout {
 
 function generic(images: TiffImage[]): TiffLayout {
   const levels = sortLevels(images.filter((i) => i.tiled))
-  const l0 = levels[0]!
-  return { vendor: 'generic-tiff', levels, associated: new Map(), properties: {}, mppX: positive(l0.mppX), mppY: positive(l0.mppY), objectivePower: null }
+  const l0 = levels[0]
+  return { vendor: 'generic-tiff', levels, associated: new Map(), properties: {}, mppX: positive(l0?.mppX), mppY: positive(l0?.mppY), objectivePower: null }
 }
 
 /**
