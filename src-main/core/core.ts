@@ -18,6 +18,7 @@ import { openSlide } from '../slides/registry'
 import { trainHandlers } from '../api/handlers/train'
 import { RunsRepo } from '../store/runs-repo'
 import { modelHandlers } from '../api/handlers/models'
+import { featureHandlers } from '../api/handlers/features'
 import { ModelRegistry, modelsRoot } from '../models/registry'
 import { ModelsRepo } from '../store/models-repo'
 
@@ -58,7 +59,8 @@ export function createCore(options: CoreOptions): Core {
     ...trainHandlers(services),
     ...jobHandlers(services),
     ...slideHandlers(services),
-    ...modelHandlers(services)
+    ...modelHandlers(services),
+    ...featureHandlers(services)
   }
 
   return {

@@ -2,6 +2,7 @@
 // are, how patches are preprocessed, and where they came from. Architecture defaults mirror ml/models (the zoo),
 // kept here because the registry runs outside ml/ (TF.js loads only in job workers).
 import { z } from 'zod'
+import { encoderKey } from '../store/feature-cache'
 
 export const MANIFEST_FORMAT = 'tessera-model/1'
 
@@ -50,4 +51,9 @@ export function parseManifest(raw: unknown, where: string): ModelManifest {
   const r = ModelManifestSchema.safeParse(raw)
   if (!r.success) throw new Error(`${where}: invalid model manifest: ${r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
   return r.data
+}
+
+/** Feature-cache key of a model: architecture, weight hash and preprocessing (not its name: renames keep the cache). */
+export function encoderKeyOf(m: Pick<ModelManifest, 'arch' | 'weightSha256' | 'inputSize' | 'mean' | 'std'>): string {
+  return encoderKey({ model: m.arch, weightHash: m.weightSha256, inputSize: m.inputSize, mean: m.mean, std: m.std })
 }

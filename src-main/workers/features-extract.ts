@@ -5,8 +5,8 @@ import { z } from 'zod'
 import { throwIfCancelled, type JobKind } from '../jobs/job-context'
 import { SlidesRepo } from '../store/slides-repo'
 import { ModelsRepo } from '../store/models-repo'
-import { FeatureCache, encoderKey } from '../store/feature-cache'
-import { parseManifest } from '../models/manifest'
+import { FeatureCache } from '../store/feature-cache'
+import { encoderKeyOf, parseManifest } from '../models/manifest'
 import { openSlide } from '../slides/registry'
 import { getOrComputeGrid } from '../tissue/grid-store'
 import { readPatch } from '../tissue/read-patch'
@@ -41,7 +41,7 @@ export const featuresExtract: JobKind = {
     const unusable = wanted.filter((s) => !(s.status === 'ok' && s.checksum)).map((s) => ({ slide: s.name, error: s.error ?? `status ${s.status}` }))
     if (slides.length === 0) throw new Error(`project ${p.projectId} has no readable slides to extract features from`)
     const cache = new FeatureCache(ctx.db)
-    const ek = encoderKey({ model: manifest.arch, weightHash: manifest.weightSha256, inputSize: manifest.inputSize, mean: manifest.mean, std: manifest.std })
+    const ek = encoderKeyOf(manifest)
     const prep = { inputSize: manifest.inputSize, mean: manifest.mean, std: manifest.std }
     const encoder = await openModelEncoder(manifest, model.weightsPath, { provider: p.provider, ...(p.threads ? { threads: p.threads } : {}) })
     const started = Date.now()

@@ -8,6 +8,7 @@ import { trainContract } from './train'
 import { systemContract } from './system'
 import { slideContract } from './slides'
 import { modelContract } from './models'
+import { featureContract } from './features'
 
 export const contract = {
   ...systemContract,
@@ -15,7 +16,8 @@ export const contract = {
   ...trainContract,
   ...jobContract,
   ...slideContract,
-  ...modelContract
+  ...modelContract,
+  ...featureContract
 } as const
 
 export type Contract = typeof contract

@@ -11,6 +11,8 @@ import { openOnnxEncoder } from '../../../src-main/interop/onnx-encoder'
 import { toNchwBatch } from '../../../src-main/models/preprocess'
 import { FeatureCache } from '../../../src-main/store/feature-cache'
 import type { Job, ModelRecord, Project, Slide } from '../../../src-shared/domain/types'
+import type { FeatureExportReply, FeatureImportFileReport, FeatureSetSummary } from '../../../src-shared/contracts/features'
+import h5wasm from 'h5wasm/node'
 import { tempDir } from '../../helpers/tmp'
 
 const onnxFile = join(__dirname, '..', '..', 'fixtures', 'models', 'tiny-encoder.onnx')
@@ -94,5 +96,48 @@ describe('features.extract', () => {
     expect(resumed.status).toBe('succeeded')
     expect(resumed.result).toMatchObject({ computed: 1, skipped: 1 })
     expect(cache.list({ completeOnly: true }).filter((s) => s.dtype === 'float16')).toHaveLength(2)
+  })
+
+  it('round-trips cached features through TRIDENT HDF5 export/import, and matches STAMP µm coords to the grid', async () => {
+    const out = join(dir, 'export')
+    const exp = (await core.dispatch('features.export', { projectId: project.id, model: 'tiny', format: 'h5', out })) as FeatureExportReply
+    // two slides × two precisions were cached by the tests above
+    expect(exp.files.length).toBeGreaterThanOrEqual(2)
+    expect(exp.files[0]?.file).toMatch(/5x_32px_0px_overlap\/features_tiny\/s1\.h5$/)
+    await expect(core.dispatch('features.export', { projectId: project.id, model: 'tiny', format: 'h5', out })).rejects.toThrow(/already exists/)
+
+    const f32 = exp.files.find((f) => f.slide === 's1') as FeatureExportReply['files'][number]
+    const reports = (await core.dispatch('features.import', { projectId: project.id, files: [f32.file], encoder: 'tiny-h5' })) as FeatureImportFileReport[]
+    expect(reports[0]).toMatchObject({ ok: true, slide: 's1', layout: 'trident', rows: f32.count, matched: f32.count, unmatchedFileRows: 0, gridPatchesWithoutFeatures: 0, warnings: [] })
+    const sets = (await core.dispatch('features.list', { projectId: project.id })) as FeatureSetSummary[]
+    const cache = new FeatureCache(core.db)
+    const original = cache.readById(sets.find((x) => x.slideName === 's1' && !x.encoderKey.startsWith('imported:') && x.dtype === 'float32')?.id as number)
+    const imported = cache.readById(sets.find((x) => x.encoderKey.startsWith('imported:tiny-h5'))?.id as number)
+    expect(imported?.coords).toEqual(original?.coords)
+    expect(imported?.vectors).toEqual(original?.vectors)
+
+    // STAMP: feats + coords in µm, 3 rows on our grid and 1 off-grid row
+    await h5wasm.ready
+    const level0Mpp = 0.5
+    const stampFile = join(dir, 's2.h5')
+    const s2set = sets.find((x) => x.slideName === 's2' && !x.encoderKey.startsWith('imported:'))
+    const c = cache.readById(s2set?.id as number)?.coords as Int32Array
+    const f = new h5wasm.File(stampFile, 'w')
+    f.create_dataset({ name: 'feats', data: new Float32Array(4 * 3).fill(1), shape: [4, 3] })
+    const um = [c[0], c[1], c[2], c[3], c[4], c[5], 17, 23].map((v) => (v as number) * level0Mpp)
+    f.create_dataset({ name: 'coords', data: new Float64Array(um), shape: [4, 2] }).create_attribute('unit', 'um')
+    f.close()
+    const [stamp] = (await core.dispatch('features.import', {
+      projectId: project.id,
+      files: [stampFile],
+      encoder: 'stamp-enc',
+      grid: { targetMpp: 2, patchSize: 32, overlap: 0, minTissue: 0.1 }
+    })) as FeatureImportFileReport[]
+    expect(stamp).toMatchObject({ ok: true, slide: 's2', layout: 'stamp', rows: 4, dim: 3, matched: 3, unmatchedFileRows: 1, unmatchedExamples: [[17, 23]] })
+    expect(stamp?.gridPatchesWithoutFeatures).toBeGreaterThan(0)
+
+    const [missing] = (await core.dispatch('features.import', { projectId: project.id, files: [join(dir, 'nope.h5')] })) as FeatureImportFileReport[]
+    expect(missing).toMatchObject({ ok: false })
+    expect(missing?.error).toMatch(/nope\.h5: file not found/)
   })
 })

@@ -1,0 +1,72 @@
+// Export cached feature sets of a project's slides to TRIDENT-layout HDF5 files, one per slide, each written atomically.
+import { existsSync, mkdirSync } from 'node:fs'
+import { dirname, resolve } from 'node:path'
+import type { Db } from '../store/database'
+import type { GridInfo } from '../../src-shared/domain/grid'
+import type { FeatureExportReply } from '../../src-shared/contracts/features'
+import { FeatureCache } from '../store/feature-cache'
+import { SlidesRepo } from '../store/slides-repo'
+import { VERSION } from '../core/version'
+import { tridentPath, writeTridentFile } from './hdf5'
+
+export interface FeatureExportOptions {
+  projectId: number
+  encoderKey: string
+  /** name used for the `features_<encoder>` folder and the `encoder` attribute */
+  encoderName: string
+  weightHash: string
+  out: string
+  force?: boolean
+}
+
+export async function exportFeatureFiles(db: Db, o: FeatureExportOptions): Promise<FeatureExportReply> {
+  const out = resolve(o.out)
+  const cache = new FeatureCache(db)
+  const reply: FeatureExportReply = { out, files: [], skipped: [] }
+  for (const slide of new SlidesRepo(db).list(o.projectId)) {
+    if (!slide.checksum) {
+      reply.skipped.push({ slide: slide.name, reason: `not readable (${slide.status})` })
+      continue
+    }
+    const sets = cache.list({ encoderKey: o.encoderKey, slideChecksum: slide.checksum, completeOnly: true })
+    if (sets.length === 0) {
+      reply.skipped.push({ slide: slide.name, reason: 'no cached features for this model (run features extract)' })
+      continue
+    }
+    for (const set of sets) {
+      const data = cache.readById(set.id)
+      const grid = set.producedBy['grid'] as GridInfo | undefined
+      if (!data || !grid) {
+        reply.skipped.push({ slide: slide.name, reason: `feature set ${set.id} has no grid record` })
+        continue
+      }
+      const level0Mpp = grid.level0Mpp
+      const objective = typeof set.producedBy['objectivePower'] === 'number' ? (set.producedBy['objectivePower'] as number) : null
+      const attrs = {
+        patchSize: grid.params.patchSize,
+        patchSizeLevel0: grid.patchSizeLevel0,
+        overlap: grid.params.overlap,
+        // TRIDENT's convention: 20× ≈ 0.5 µm/px
+        targetMagnification: Number((10 / grid.params.targetMpp).toFixed(2)),
+        level0Magnification: objective ?? Number((10 / level0Mpp).toFixed(2)),
+        level0Width: slide.width ?? 0,
+        level0Height: slide.height ?? 0,
+        name: slide.name,
+        encoder: o.encoderName,
+        mpp: grid.params.targetMpp,
+        weightHash: o.weightHash,
+        appVersion: VERSION,
+        extra: { level0_mpp: level0Mpp, min_tissue: grid.params.minTissue, grid_key: grid.key, precision: set.dtype }
+      }
+      const file = tridentPath(out, attrs)
+      if (existsSync(file) && !o.force) {
+        reply.skipped.push({ slide: slide.name, reason: `${file} already exists (use --force to replace it)` })
+        continue
+      }
+      mkdirSync(dirname(file), { recursive: true })
+      await writeTridentFile(file, data.vectors, set.dim, data.coords, attrs)
+      reply.files.push({ slide: slide.name, file, count: set.count, dim: set.dim })
+    }
+  }
+  return reply
+}
