@@ -6,13 +6,14 @@ import type { GridInfo, GridParams, GridPatch } from '../../src-shared/domain/gr
 import type { Slide } from '../../src-shared/domain/types'
 import type { SlideSource } from '../slides/slide-source'
 import type { SlideOpener } from '../slides/service/handles'
+import { openSlide } from '../slides/registry'
 import { computeTissueMask, DEFAULT_TISSUE_PARAMS, packMask, unpackMask, type TissueMask, type TissueMaskParams } from './tissue-mask'
 import { gridGeometry, gridPatches, level0Mpp, packPatches, unpackPatches, GridError } from './grid'
 
 export const DEFAULT_GRID_PARAMS: GridParams = { targetMpp: 0.5, patchSize: 224, overlap: 0, minTissue: 0.25 }
 
 export interface GridOptions {
-  /** an already open source (preferred); otherwise `open` is used and the handle closed afterwards */
+  /** an already open source (preferred); otherwise `open` (default: the registry's openSlide) opens it and closes it after */
   source?: SlideSource
   open?: SlideOpener
   tissueParams?: TissueMaskParams
@@ -27,8 +28,7 @@ function maskKey(contentKey: string, p: TissueMaskParams): string {
 
 async function withSource<T>(slide: SlideRef, opts: GridOptions, fn: (s: SlideSource) => Promise<T>): Promise<T> {
   if (opts.source) return fn(opts.source)
-  if (!opts.open) throw new GridError(`${slide.path}: no slide reader given to open the slide`)
-  const source = await opts.open(slide.path, { signal: opts.signal })
+  const source = await (opts.open ?? openSlide)(slide.path, { signal: opts.signal })
   try {
     return await fn(source)
   } finally {
