@@ -21,6 +21,7 @@ import { modelHandlers } from '../api/handlers/models'
 import { featureHandlers } from '../api/handlers/features'
 import { ModelRegistry, modelsRoot } from '../models/registry'
 import { ModelsRepo } from '../store/models-repo'
+import { evalHandlers } from '../api/handlers/eval'
 
 export interface CoreOptions {
   dbPath: string
@@ -60,7 +61,8 @@ export function createCore(options: CoreOptions): Core {
     ...jobHandlers(services),
     ...slideHandlers(services),
     ...modelHandlers(services),
-    ...featureHandlers(services)
+    ...featureHandlers(services),
+    ...evalHandlers(services)
   }
 
   return {

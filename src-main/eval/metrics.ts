@@ -1,4 +1,5 @@
 // Classification metrics for slide-level predictions: AUC (Mann–Whitney, ties = 0.5; one-vs-rest macro), balanced accuracy, F1, ROC.
+import type { RocPoint } from '../../src-shared/contracts/eval'
 
 /** Predictions for n slides over k classes: probs is n×k row-major, labels are class indices 0..k-1. */
 export interface Predictions {
@@ -119,10 +120,7 @@ export function f1(p: Predictions): number {
   return used === 0 ? NaN : sum / used
 }
 
-export interface RocPoint {
-  fpr: number
-  tpr: number
-}
+export type { RocPoint } from '../../src-shared/contracts/eval'
 
 /** ROC curve of a binary score (one point per distinct threshold, from (0,0) to (1,1)). */
 export function rocCurve(scores: ArrayLike<number>, positive: ArrayLike<boolean>): RocPoint[] {

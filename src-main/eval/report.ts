@@ -1,11 +1,12 @@
 // The evaluation report: a stable report.json contract (models, comparisons, finetune, timings), CSV tables and a
 // printed table. Pure data → data; the HTML rendering lives in report-html.ts.
 import { toCsv } from '../interop/csv'
-import { auc, balancedAccuracy, column, f1, rocCurve, type Predictions, type RocPoint } from './metrics'
+import type { EvalReport, FinetuneSummary, FoldRow, ModelRole, ReportComparison, ReportModel } from '../../src-shared/contracts/eval'
+import { auc, balancedAccuracy, column, f1, rocCurve, type Predictions } from './metrics'
 import { bootstrapCi, compareAuc } from './statistics'
 import { deriveSeed } from './rng'
 
-export type ModelRole = 'baseline' | 'finetuned' | 'teacher' | 'other'
+export type { EvalReport, FinetuneSummary, FoldRow, ModelRole, ReportComparison, ReportModel } from '../../src-shared/contracts/eval'
 export const modelRoles: readonly ModelRole[] = ['baseline', 'finetuned', 'teacher', 'other']
 
 /** Guess a role from a model name (explicit roles win): teacher / fine-tuned (mcm, kd, finetune) / baseline (student). */
@@ -15,18 +16,6 @@ export function inferRole(name: string): ModelRole {
   if (/fine-?tun|mcm|\bkd\b|-kd|_kd/.test(n)) return 'finetuned'
   if (n.includes('baseline') || n.includes('student') || n.includes('before')) return 'baseline'
   return 'other'
-}
-
-export interface FoldRow {
-  fold: number
-  auc: number
-  balanced_accuracy: number
-  f1: number
-  n_test: number
-  n_train: number
-  n_validation: number
-  best_epoch: number
-  epochs_run: number
 }
 
 export interface ModelEvaluation {
@@ -45,75 +34,6 @@ export interface ModelEvaluation {
   parameters?: number | null
   gflops_per_patch?: number | null
   patches_per_s?: number | null
-}
-
-export interface FinetuneSummary {
-  run_id: string | number
-  masked_l1_before: number | null
-  masked_l1_after: number | null
-  masked_l1_control: number | null
-  masked_l1_visible_mean: number | null
-  epochs: number | null
-  backend: string | null
-  train_images_per_s: number | null
-  /** optional loss curve for the HTML report */
-  loss_curve?: { step: number; loss: number }[]
-}
-
-export interface ReportModel {
-  name: string
-  role: ModelRole
-  features: string
-  dim: number
-  auc_mean: number
-  auc_sd: number
-  auc_ci: [number, number]
-  auc_pooled: number
-  balanced_accuracy_mean: number
-  balanced_accuracy_ci: [number, number]
-  f1_mean: number
-  f1_ci: [number, number]
-  parameters: number | null
-  gflops_per_patch: number | null
-  patches_per_s: number | null
-  aggregator_parameters: number
-  folds: FoldRow[]
-  /** ROC of the pooled out-of-fold predictions (binary: class 1; multi-class: omitted) */
-  roc: RocPoint[] | null
-}
-
-export interface ReportComparison {
-  a: string
-  b: string
-  /** pooled out-of-fold AUC of b minus that of a */
-  auc_diff: number
-  /** mean over folds of (AUC_b − AUC_a) on the same folds */
-  auc_diff_fold_mean: number
-  p_value: number
-  method: string
-  ci: [number, number] | null
-}
-
-export interface EvalReport {
-  schema: 'tessera.eval-report/1'
-  created_at: string
-  project: string
-  aggregator: string
-  seed: number
-  folds_k: number
-  split_method: string
-  classes: string[]
-  positive_class: string | null
-  n_slides: number
-  n_patients: number
-  bootstrap_resamples: number
-  ci_method: string
-  models: ReportModel[]
-  comparisons: ReportComparison[]
-  finetune: FinetuneSummary | null
-  timings: Record<string, number>
-  /** aggregator training settings and backend (extra, informative) */
-  mil?: Record<string, unknown>
 }
 
 export interface BuildReportInput {

@@ -6,5 +6,6 @@ export const jobKinds: Record<string, { resumable: boolean; load: () => Promise<
   'features.extract': { resumable: true, load: async () => (await import('./features-extract')).featuresExtract },
   'train.mcm': { resumable: true, load: async () => (await import('./train-mcm')).trainMcm },
   'demo.cohort': { resumable: false, load: async () => (await import('./demo-cohort')).demoCohort },
-  'demo.models': { resumable: false, load: async () => (await import('./demo-models')).demoModels }
+  'demo.models': { resumable: false, load: async () => (await import('./demo-models')).demoModels },
+  'eval.mil': { resumable: false, load: async () => (await import('./eval-mil')).evalMil }
 }

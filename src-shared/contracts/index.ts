@@ -9,6 +9,7 @@ import { systemContract } from './system'
 import { slideContract } from './slides'
 import { modelContract } from './models'
 import { featureContract } from './features'
+import { evalContract } from './eval'
 
 export const contract = {
   ...systemContract,
@@ -17,7 +18,8 @@ export const contract = {
   ...jobContract,
   ...slideContract,
   ...modelContract,
-  ...featureContract
+  ...featureContract,
+  ...evalContract
 } as const
 
 export type Contract = typeof contract

@@ -6,5 +6,7 @@ import { slideCommands } from './slide'
 import { trainCommands } from './train'
 import { serveCommand } from './serve'
 import { benchCommand } from './bench'
+import { labelCommands } from './labels'
+import { evalCommands } from './eval'
 
-export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, serveCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, serveCommand, benchCommand]

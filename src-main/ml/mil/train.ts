@@ -47,8 +47,10 @@ export function inverseFrequencyWeights(labels: readonly number[], classes: numb
 
 function weightedLoss(model: MilModel, bag: TensorBag, weight: number): tf.Scalar {
   const { logits } = model.forward(bag.x)
-  const logProb = tf.logSoftmax(logits)
-  return tf.mul(tf.neg(logProb.gather([bag.label]).reshape([])), weight) as tf.Scalar
+  // −w · log p[label] via a one-hot product: gather's gradient (UnsortedSegmentSum) has no wasm kernel
+  const oneHot = new Float32Array(model.config.classes)
+  oneHot[bag.label] = 1
+  return tf.mul(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.tensor1d(oneHot)))), weight) as tf.Scalar
 }
 
 /** Weighted mean loss over bags without gradients (validation / monitoring). */

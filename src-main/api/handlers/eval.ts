@@ -1,0 +1,114 @@
+// Handlers of labels.* and eval.*: label import, starting MIL evaluations, reading their report and heatmaps.
+import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { basename, dirname, join, resolve } from 'node:path'
+import { tmpdir } from 'node:os'
+import type { Handlers } from '../dispatch'
+import type { Services } from '../../core/services'
+import type { EvalReport, FinetuneSummary, HeatmapData } from '../../../src-shared/contracts/eval'
+import { ApiError } from '../errors'
+import { applyLabelImport, labelledSlides, LabelsCsvError, planLabelImport } from '../../eval/slide-labels'
+import { readHeatmapH5 } from '../../eval/heatmaps'
+
+type EvalMethods = 'labels.import' | 'labels.list' | 'eval.start' | 'eval.report' | 'eval.heatmap'
+
+const finite = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null)
+
+/** Evaluation outputs default to <data dir>/evals/<project>-<time>. */
+function defaultOut(dbPath: string, project: string): string {
+  const base = dbPath === ':memory:' ? tmpdir() : dirname(dbPath)
+  return join(base, 'evals', `${project.replace(/[^A-Za-z0-9._-]+/g, '_')}-${new Date().toISOString().replace(/[:.]/g, '-')}`)
+}
+
+/** Summary of an MCM+KD run for report.json (`finetune`): held-out masked-patch loss before/after/control and the loss curve. */
+function finetuneSummary(s: Services, runId: number): FinetuneSummary {
+  const run = s.runs.get(runId)
+  const evaluation = s.runs.evaluation(runId)
+  const job = s.jobsRepo.get(run.jobId)
+  const result = job.result ?? {}
+  return {
+    run_id: runId,
+    masked_l1_before: evaluation?.before ?? null,
+    masked_l1_after: evaluation?.after ?? null,
+    masked_l1_control: evaluation?.control ?? null,
+    masked_l1_visible_mean: evaluation?.visibleMeanBaseline ?? null,
+    epochs: finite(run.config.epochs),
+    backend: typeof run.config.backend === 'string' ? run.config.backend : null,
+    // the trainer does not report a throughput figure in its job result yet: null unless it does
+    train_images_per_s: finite(result['trainImagesPerS']) ?? finite(result['train_images_per_s']),
+    loss_curve: s.runs
+      .lossCurve(runId)
+      .filter((p) => p.phase === 'main')
+      .map((p) => ({ step: p.step, loss: p.loss }))
+  }
+}
+
+function finishedEvalDir(s: Services, jobId: number): string {
+  const job = s.jobsRepo.get(jobId)
+  if (job.kind !== 'eval.mil') throw new ApiError('bad_request', `job ${jobId} is a ${job.kind} job, not an evaluation (eval.mil)`)
+  if (job.status !== 'succeeded') throw new ApiError('conflict', `evaluation job ${jobId} is ${job.status}${job.error ? `: ${job.error}` : ''}`)
+  const out = job.result?.['outDir']
+  if (typeof out !== 'string' || !existsSync(join(out, 'report.json'))) throw new ApiError('not_found', `evaluation job ${jobId}: its report folder ${String(out)} is gone`)
+  return out
+}
+
+export function evalHandlers(s: Services): Pick<Handlers, EvalMethods> {
+  return {
+    'labels.import': ({ projectId, csvText, csvPath, fileName, dryRun }) => {
+      s.projects.get(projectId)
+      if ((csvText === undefined) === (csvPath === undefined)) throw new ApiError('bad_request', 'give exactly one of csvText or csvPath')
+      let text = csvText ?? ''
+      const name = fileName ?? (csvPath ? basename(csvPath) : 'labels.csv')
+      if (csvPath !== undefined) {
+        try {
+          text = readFileSync(csvPath, 'utf8')
+        } catch (e) {
+          throw new ApiError('not_found', `cannot read labels CSV ${csvPath}: ${(e as Error).message}`)
+        }
+      }
+      try {
+        const plan = planLabelImport(s.db, projectId, text, name)
+        const imported = dryRun ? 0 : applyLabelImport(s.db, plan)
+        return { dryRun, imported, task: plan.task, classes: plan.classes, unlabelledSlides: plan.unlabelledSlides }
+      } catch (e) {
+        if (e instanceof LabelsCsvError) throw new ApiError('bad_request', e.message, { problems: e.problems })
+        if (e instanceof Error && /row \d+|is empty/.test(e.message)) throw new ApiError('bad_request', e.message)
+        throw e
+      }
+    },
+    'labels.list': ({ projectId }) => {
+      s.projects.get(projectId)
+      return labelledSlides(s.db, projectId).map((r) => ({ slideId: r.slideId, name: r.name, label: r.label, patientId: r.patientId, fold: r.fold }))
+    },
+    'eval.start': (req) => {
+      const project = s.projects.get(req.projectId)
+      const { finetuneRunId, ...rest } = req
+      const out = req.out ? resolve(req.out) : defaultOut(s.dbPath, project.name)
+      if (existsSync(out) && readdirSync(out).length > 0 && !req.force) {
+        throw new ApiError('conflict', `${out} already exists: choose another output folder or pass force (--force) to replace it`)
+      }
+      if (labelledSlides(s.db, project.id).length === 0) {
+        throw new ApiError('conflict', `project "${project.name}" has no labelled slides: import labels first (tessera labels import <csv> --project ${project.name})`)
+      }
+      const finetune = finetuneRunId === undefined ? null : finetuneSummary(s, finetuneRunId)
+      return s.jobs.start('eval.mil', project.id, {
+        ...rest,
+        out,
+        featuresDir: req.featuresDir ? resolve(req.featuresDir) : undefined,
+        projectName: project.name,
+        finetune
+      })
+    },
+    'eval.report': ({ jobId }) => JSON.parse(readFileSync(join(finishedEvalDir(s, jobId), 'report.json'), 'utf8')) as EvalReport,
+    'eval.heatmap': async ({ jobId, model, slideId }): Promise<HeatmapData> => {
+      const dir = finishedEvalDir(s, jobId)
+      const indexFile = join(dir, 'heatmaps', 'index.json')
+      if (!existsSync(indexFile)) throw new ApiError('not_found', `evaluation job ${jobId} was run without heatmaps`)
+      const index = JSON.parse(readFileSync(indexFile, 'utf8')) as { model: string; slide_id: number; h5: string }[]
+      const entry = index.find((e) => e.model === model && e.slide_id === slideId)
+      if (!entry) throw new ApiError('not_found', `evaluation job ${jobId} has no heatmap for model "${model}" and slide ${slideId}`)
+      const report = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as EvalReport
+      const h = await readHeatmapH5(join(dir, entry.h5))
+      return { model, slideId, coords: h.coords, scores: h.scores, patchSizeLevel0: h.patchSizeLevel0, probabilities: h.probabilities, classes: report.classes }
+    }
+  }
+}

@@ -1,0 +1,55 @@
+// Job kind `eval.mil`: downstream MIL evaluation of one or more feature extractors (see ml/mil/run-evaluation.ts).
+// Not resumable: a rerun with the same seed recomputes identical numbers (CV of ~100 slides takes minutes, not hours).
+import { z } from 'zod'
+import { EvalStartRequest } from '../../src-shared/contracts/eval'
+import { JobCancelled, type JobKind } from '../jobs/job-context'
+import { runEvaluation } from '../ml/mil/run-evaluation'
+
+const num = z.number().nullable()
+const Finetune = z.object({
+  run_id: z.union([z.string(), z.number()]),
+  masked_l1_before: num,
+  masked_l1_after: num,
+  masked_l1_control: num,
+  masked_l1_visible_mean: num,
+  epochs: num,
+  backend: z.string().nullable(),
+  train_images_per_s: num,
+  loss_curve: z.array(z.object({ step: z.number(), loss: z.number() })).optional()
+})
+
+/** What eval.start stores in the job: the request, resolved (absolute out folder, project name, fine-tune summary). */
+export const EvalJobParams = EvalStartRequest.omit({ finetuneRunId: true }).extend({
+  out: z.string().min(1),
+  projectName: z.string(),
+  finetune: Finetune.nullable()
+})
+export type EvalJobParams = z.input<typeof EvalJobParams>
+
+export const evalMil: JobKind = {
+  resumable: false,
+  async run(ctx) {
+    const p = EvalJobParams.parse(ctx.params)
+    try {
+      const r = await runEvaluation(
+        ctx.db,
+        {
+          ...p,
+          featuresDir: p.featuresDir ?? null,
+          roles: p.roles
+        },
+        { signal: ctx.signal, progress: (f, msg) => ctx.progress(f, msg) }
+      )
+      return {
+        outDir: r.outDir,
+        files: r.files,
+        table: r.table,
+        models: r.report.models.map((m) => ({ name: m.name, role: m.role, auc_mean: m.auc_mean, auc_ci: m.auc_ci })),
+        comparisons: r.report.comparisons
+      }
+    } catch (e) {
+      if (ctx.signal.aborted) throw new JobCancelled()
+      throw e
+    }
+  }
+}

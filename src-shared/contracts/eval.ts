@@ -1,0 +1,176 @@
+// Contract of slide labels and downstream MIL evaluation, plus the report.json types (a stable contract for scripts).
+import { z } from 'zod'
+import { method } from './define'
+import type { Job } from '../domain/types'
+
+export type ModelRole = 'baseline' | 'finetuned' | 'teacher' | 'other'
+
+export interface RocPoint {
+  fpr: number
+  tpr: number
+}
+
+export interface FoldRow {
+  fold: number
+  auc: number
+  balanced_accuracy: number
+  f1: number
+  n_test: number
+  n_train: number
+  n_validation: number
+  best_epoch: number
+  epochs_run: number
+}
+
+export interface FinetuneSummary {
+  run_id: string | number
+  masked_l1_before: number | null
+  masked_l1_after: number | null
+  masked_l1_control: number | null
+  masked_l1_visible_mean: number | null
+  epochs: number | null
+  backend: string | null
+  train_images_per_s: number | null
+  /** optional loss curve for the HTML report */
+  loss_curve?: { step: number; loss: number }[]
+}
+
+export interface ReportModel {
+  name: string
+  role: ModelRole
+  features: string
+  dim: number
+  auc_mean: number
+  auc_sd: number
+  auc_ci: [number, number]
+  auc_pooled: number
+  balanced_accuracy_mean: number
+  balanced_accuracy_ci: [number, number]
+  f1_mean: number
+  f1_ci: [number, number]
+  parameters: number | null
+  gflops_per_patch: number | null
+  patches_per_s: number | null
+  aggregator_parameters: number
+  folds: FoldRow[]
+  /** ROC of the pooled out-of-fold predictions (binary: class 1; multi-class: null) */
+  roc: RocPoint[] | null
+}
+
+export interface ReportComparison {
+  a: string
+  b: string
+  /** pooled out-of-fold AUC of b minus that of a */
+  auc_diff: number
+  /** mean over folds of (AUC_b − AUC_a) on the same folds */
+  auc_diff_fold_mean: number
+  p_value: number
+  method: string
+  ci: [number, number] | null
+}
+
+/** report.json. Keys named in issue #6 stay; new keys may be added. */
+export interface EvalReport {
+  schema: 'tessera.eval-report/1'
+  created_at: string
+  project: string
+  aggregator: string
+  seed: number
+  folds_k: number
+  split_method: string
+  classes: string[]
+  positive_class: string | null
+  n_slides: number
+  n_patients: number
+  bootstrap_resamples: number
+  ci_method: string
+  models: ReportModel[]
+  comparisons: ReportComparison[]
+  finetune: FinetuneSummary | null
+  timings: Record<string, number>
+  /** aggregator training settings and backend (informative) */
+  mil?: Record<string, unknown>
+}
+
+export interface LabelImportResult {
+  dryRun: boolean
+  imported: number
+  task: 'binary' | 'multiclass' | 'single-class'
+  classes: { label: string; count: number }[]
+  unlabelledSlides: string[]
+}
+
+export interface SlideLabel {
+  slideId: number
+  name: string
+  label: string
+  patientId: string
+  fold: number | null
+}
+
+export interface HeatmapData {
+  model: string
+  slideId: number
+  /** N×2 level-0 px, top-left corners, row-major */
+  coords: number[]
+  scores: number[]
+  patchSizeLevel0: number
+  probabilities: number[]
+  classes: string[]
+}
+
+const id = z.number().int().positive()
+const modelName = z.string().trim().min(1).max(200)
+const computeEntry = z.strictObject({
+  parameters: z.number().nonnegative().nullable().optional(),
+  gflops_per_patch: z.number().nonnegative().nullable().optional(),
+  patches_per_s: z.number().nonnegative().nullable().optional()
+})
+
+export const EvalStartRequest = z.strictObject({
+  projectId: id,
+  models: z.array(modelName).min(1, 'name at least one model').max(12),
+  roles: z.record(z.string(), z.enum(['baseline', 'finetuned', 'teacher', 'other'])).optional(),
+  aggregator: z.enum(['abmil', 'mean', 'max']).default('abmil'),
+  folds: z.number().int().min(2).max(20).default(5),
+  seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  /** output folder (absolute); default <data dir>/evals/<project>-<time> */
+  out: z.string().min(1).optional(),
+  force: z.boolean().default(false),
+  /** folder of <model>/<slide>.h5 feature files; absent = the project's feature cache */
+  featuresDir: z.string().min(1).optional(),
+  gridKey: z.string().min(1).optional(),
+  backend: z.enum(['cpu', 'wasm']).default('wasm'),
+  learningRate: z.number().positive().max(1).optional(),
+  maxEpochs: z.number().int().min(1).max(1000).optional(),
+  patience: z.number().int().min(1).max(1000).optional(),
+  hidden: z.number().int().min(1).max(4096).optional(),
+  attentionDim: z.number().int().min(1).max(4096).optional(),
+  bootstrapResamples: z.number().int().min(100).max(100_000).optional(),
+  heatmaps: z.boolean().default(true),
+  compute: z.record(z.string(), computeEntry).optional(),
+  /** attach an MCM+KD run (its held-out masked L1 and loss curve) to the report */
+  finetuneRunId: id.optional()
+})
+export type EvalStartInput = z.input<typeof EvalStartRequest>
+
+export const evalContract = {
+  'labels.import': method<LabelImportResult>()(
+    z.strictObject({
+      projectId: id,
+      /** CSV text (desktop / HTTP) or a path readable by the core (CLI); exactly one */
+      csvText: z.string().max(50_000_000).optional(),
+      csvPath: z.string().min(1).optional(),
+      fileName: z.string().max(500).optional(),
+      dryRun: z.boolean().default(false)
+    }),
+    'Import slide labels from a CSV (slide id/name → label, optional patient id and fold); validates every row first'
+  ),
+  'labels.list': method<SlideLabel[]>()(z.strictObject({ projectId: id }), 'Labelled slides of a project'),
+  'eval.start': method<Job>()(EvalStartRequest, 'Start a downstream MIL evaluation (job eval.mil): k-fold CV per model, report, heatmaps'),
+  'eval.report': method<EvalReport>()(z.strictObject({ jobId: id }), 'The report.json of a finished evaluation job'),
+  'eval.heatmap': method<HeatmapData>()(
+    z.strictObject({ jobId: id, model: modelName, slideId: id }),
+    'Per-patch scores (ABMIL attention) and out-of-fold prediction of one slide, for the viewer'
+  )
+} as const
