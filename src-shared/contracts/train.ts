@@ -17,8 +17,8 @@ export const SyntheticDataConfig = z.strictObject({
 
 export const McmConfig = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31).default(0),
-  /** 'cpu' is deterministic (tests, resume checks); 'wasm' needs the zoo's gradient shims for CNN students */
-  backend: z.enum(['cpu', 'wasm']).default('cpu'),
+  /** 'wasm' (XNNPACK + the zoo's gradient shims) for real runs; 'cpu' (pure JS) is slow but the reference for the bit-identical resume check */
+  backend: z.enum(['cpu', 'wasm']).default('wasm'),
   /** one epoch = every tissue patch of a full window is a masked target about once (see ml/mcm/windows.ts) */
   epochs: z.number().min(0.01).max(100).default(1),
   /** optional hard cap on steps (short runs, tests) */

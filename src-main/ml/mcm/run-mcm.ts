@@ -1,6 +1,7 @@
 // Orchestrates one MCM+KD run: split → plan → main phase → frozen-student control → held-out evaluation (before,
 // after, control, visible-mean baseline) → inspection data → exported student. Each phase resumes from its checkpoints.
 import * as tf from '@tensorflow/tfjs'
+import { useBackend } from '../backend'
 import { join } from 'node:path'
 import type { ErrorMap, InspectedWindow, LossPoint, McmConfig, McmEvaluation } from '../../../src-shared/contracts/train'
 import type { BatchInput } from './batch'
@@ -42,10 +43,10 @@ export interface McmRunOutput {
   heldOutSlides: string[]
 }
 
+/** cpu (deterministic, tests) or wasm with the zoo's gradient shims (ml/backend.ts). */
 export async function selectBackend(name: McmConfig['backend']): Promise<void> {
-  if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
-  const ok = await tf.setBackend(name)
-  if (!ok) throw new Error(`TensorFlow.js backend "${name}" could not be initialised`)
+  if (tf.getBackend() === name) return
+  await useBackend(name)
 }
 
 export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {

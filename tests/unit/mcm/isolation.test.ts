@@ -9,7 +9,7 @@ import { forwardBatch } from '../../../src-main/ml/mcm/step'
 import { SyntheticCohort } from '../../../src-main/ml/mcm/synthetic-cohort'
 import { trainingPlan } from '../../../src-main/ml/mcm/windows'
 
-const cfg = McmConfig.parse({ seed: 2, window: { size: 3 }, batchWindows: 3, data: { source: 'synthetic', synthetic: { slides: 2, cols: 9, rows: 9, holes: 0 } } })
+const cfg = McmConfig.parse({ seed: 2, backend: 'cpu', window: { size: 3 }, batchWindows: 3, data: { source: 'synthetic', synthetic: { slides: 2, cols: 9, rows: 9, holes: 0 } } })
 
 beforeAll(async () => {
   await tf.setBackend('cpu')

@@ -17,6 +17,7 @@ beforeAll(async () => {
 function trainer(over: McmConfigInput, phase: 'main' | 'control' = 'main', extra: { inject?: number[]; notices?: string[]; losses?: number[] } = {}): McmTrainer {
   const cfg = McmConfig.parse({
     seed: 1,
+    backend: 'cpu',
     window: { size: 3 },
     batchWindows: 2,
     maxSteps: 3,

@@ -10,6 +10,7 @@ import { loadLatestCheckpoint } from '../../../../src-main/ml/mcm/checkpoint'
 
 export const KILL_TEST_CONFIG = McmConfig.parse({
   seed: 11,
+  backend: 'cpu',
   window: { size: 3 },
   batchWindows: 2,
   checkpointEvery: 4,
