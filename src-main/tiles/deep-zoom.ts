@@ -38,12 +38,18 @@ export function dziXml(width: number, height: number): string {
   )
 }
 
-/** The slide level with the largest downsample not above `scale` (so we never upsample when a level exists). */
+/**
+ * Relative slack when matching a level's downsample to a requested one: scanners report e.g. 4.000385 for a
+ * nominal 4× level, and decoding 4× more pixels from the level above for a 0.01 % difference would be wasteful.
+ */
+export const DOWNSAMPLE_TOLERANCE = 1e-3
+
+/** The slide level with the largest downsample not above `scale` (within the tolerance), so we rarely upsample. */
 export function levelForScale(metadata: SlideMetadata, scale: number): number {
   let best = 0
   metadata.levels.forEach((l, i) => {
     const bestDs = metadata.levels[best]?.downsample ?? 1
-    if (l.downsample <= scale * (1 + 1e-9) && l.downsample >= bestDs) best = i
+    if (l.downsample <= scale * (1 + DOWNSAMPLE_TOLERANCE) && l.downsample >= bestDs) best = i
   })
   return best
 }

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto'
 import type { GridInfo, GridParams, GridPatch } from '../../src-shared/domain/grid'
 import type { SlideMetadata } from '../slides/slide-source'
 import type { TissueMask, TissueMaskParams } from './tissue-mask'
+import { DOWNSAMPLE_TOLERANCE } from '../tiles/deep-zoom'
 
 export const GRID_ALGORITHM_VERSION = 1
 
@@ -45,7 +46,7 @@ export function gridGeometry(
   // nearest higher-resolution level: the largest downsample not above the desired one (level 0 when upsampling)
   let readLevel = 0
   metadata.levels.forEach((l, i) => {
-    if (l.downsample <= desired * (1 + 1e-6) && l.downsample >= (metadata.levels[readLevel]?.downsample ?? 1)) readLevel = i
+    if (l.downsample <= desired * (1 + DOWNSAMPLE_TOLERANCE) && l.downsample >= (metadata.levels[readLevel]?.downsample ?? 1)) readLevel = i
   })
   const readDownsample = desired / (metadata.levels[readLevel]?.downsample ?? 1)
   const cols = Math.ceil(metadata.width / stepLevel0)
