@@ -68,18 +68,12 @@ export async function readGridRegion(
           const sx1 = Math.min(x1, tx + grid.tileWidth, tx + tile.width)
           const sy0 = Math.max(y0, ty)
           const sy1 = Math.min(y1, ty + grid.tileHeight, ty + tile.height)
-          const rgb = tile.rgb
+          const rgba = tile.rgba
+          const rowBytes = (sx1 - sx0) * 4
+          if (rowBytes <= 0) return
           for (let sy = sy0; sy < sy1; sy++) {
-            let s = ((sy - ty) * tile.width + (sx0 - tx)) * 3
-            let d = ((sy - ly) * width + (sx0 - lx)) * 4
-            for (let sx = sx0; sx < sx1; sx++) {
-              out[d] = rgb[s]!
-              out[d + 1] = rgb[s + 1]!
-              out[d + 2] = rgb[s + 2]!
-              out[d + 3] = 255
-              s += 3
-              d += 4
-            }
+            const s = ((sy - ty) * tile.width + (sx0 - tx)) * 4
+            out.set(rgba.subarray(s, s + rowBytes), ((sy - ly) * width + (sx0 - lx)) * 4)
           }
         })()
       )

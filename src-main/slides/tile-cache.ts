@@ -2,8 +2,8 @@
 // Map insertion order gives LRU cheaply: a hit re-inserts the key at the end; eviction takes from the front.
 
 export interface DecodedTile {
-  /** interleaved RGB (3 bytes per pixel) of the full tile */
-  rgb: Uint8Array
+  /** interleaved RGBA (alpha 255) of the full tile: region assembly copies whole rows with set() */
+  rgba: Uint8Array
   width: number
   height: number
 }
@@ -48,14 +48,14 @@ export class TileCache {
   }
 
   private put(key: string, tile: DecodedTile): void {
-    const size = tile.rgb.byteLength
+    const size = tile.rgba.byteLength
     if (size > this.maxBytes) return
     this.entries.set(key, tile)
     this.bytes += size
     for (const [k, v] of this.entries) {
       if (this.bytes <= this.maxBytes) break
       this.entries.delete(k)
-      this.bytes -= v.rgb.byteLength
+      this.bytes -= v.rgba.byteLength
     }
   }
 
@@ -64,7 +64,7 @@ export class TileCache {
     for (const [k, v] of this.entries) {
       if (k.startsWith(prefix)) {
         this.entries.delete(k)
-        this.bytes -= v.rgb.byteLength
+        this.bytes -= v.rgba.byteLength
       }
     }
   }

@@ -35,10 +35,15 @@ export function completeJpeg(tile: Uint8Array, tables: Uint8Array | null, rgb: b
   return Buffer.concat(parts)
 }
 
-/** Decode to interleaved 8-bit samples; returns the sample count per pixel sharp produced (1 or 3). */
-export async function decodeJpeg(jpeg: Buffer): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
+/**
+ * Decode to interleaved 8-bit samples; with `alpha`, libvips appends an opaque alpha band (RGBA for colour
+ * JPEGs, grey+alpha for grey ones). Returns the band count sharp produced.
+ */
+export async function decodeJpeg(jpeg: Buffer, alpha = false): Promise<{ data: Buffer; width: number; height: number; channels: number }> {
   // sequentialRead: tiles are decoded once, top to bottom; failOn 'error' turns broken streams into exceptions
-  const { data, info } = await sharp(jpeg, { failOn: 'error', sequentialRead: true, limitInputPixels: 16384 * 16384 })
+  let pipeline = sharp(jpeg, { failOn: 'error', sequentialRead: true, limitInputPixels: 16384 * 16384 })
+  if (alpha) pipeline = pipeline.ensureAlpha(1)
+  const { data, info } = await pipeline
     .raw()
     .toBuffer({ resolveWithObject: true })
   return { data, width: info.width, height: info.height, channels: info.channels }

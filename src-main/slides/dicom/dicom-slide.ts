@@ -10,6 +10,7 @@ import type { RgbaImage, SlideMetadata, SlideSource } from '../slide-source'
 import { SlideError } from '../slide-source'
 import { sharedTileCache } from '../tile-cache'
 import type { DecodedTile } from '../tile-cache'
+import { toRgba } from '../tiff/chunk-decoder'
 import { readDicomInstance, TS, WSI_SOP_CLASS_UID } from './dicom-instance'
 import type { DicomInstance } from './dicom-instance'
 
@@ -25,7 +26,7 @@ async function decodeFrame(level: Level, index: number): Promise<DecodedTile> {
   const f = inst.frames[index]
   const w = inst.tileWidth
   const h = inst.tileHeight
-  if (!f) return { rgb: new Uint8Array(0), width: 0, height: 0 } // TILED_SPARSE hole: stays transparent
+  if (!f) return { rgba: new Uint8Array(0), width: 0, height: 0 } // TILED_SPARSE hole: stays transparent
   const bytes = await file.read(f.offset, f.length, `DICOM frame ${index}`, 64 * 1024 * 1024)
   try {
     let data: Uint8Array
@@ -33,7 +34,7 @@ async function decodeFrame(level: Level, index: number): Promise<DecodedTile> {
     let width: number
     let height: number
     if (inst.transferSyntax === TS.jpegBaseline) {
-      const d = await decodeJpeg(completeJpeg(bytes, null, inst.photometric === 'RGB'))
+      const d = await decodeJpeg(completeJpeg(bytes, null, inst.photometric === 'RGB'), true)
       ;({ data, channels, width, height } = d)
     } else if (inst.transferSyntax === TS.j2k || inst.transferSyntax === TS.j2kLossless) {
       const d = await decodeAperioJ2k(bytes, 33005)
@@ -45,10 +46,7 @@ async function decodeFrame(level: Level, index: number): Promise<DecodedTile> {
       height = h
     }
     if (width !== w || height !== h) throw new Error(`frame is ${width}x${height}, expected ${w}x${h}`)
-    if (channels === 3) return { rgb: data, width, height }
-    const rgb = new Uint8Array(w * h * 3)
-    for (let i = 0; i < w * h; i++) rgb[i * 3] = rgb[i * 3 + 1] = rgb[i * 3 + 2] = data[i * channels]!
-    return { rgb, width, height }
+    return { rgba: channels === 4 ? data : toRgba(data, w * h, channels), width, height }
   } catch (e) {
     throw new SlideError(file.path, `DICOM frame ${index}: cannot decode (${e instanceof Error ? e.message : String(e)})`)
   }

@@ -1,6 +1,6 @@
 // The slides service: adds files/folders to projects (content-detected by the registry, per-file errors kept),
 // slide metadata, cached open handles, Deep Zoom tiles, tissue masks, grids and their GeoJSON.
-import { basename, dirname, extname } from 'node:path'
+import { basename, dirname, extname, sep } from 'node:path'
 import type { Db } from '../../store/database'
 import type { SlidesRepo } from '../../store/slides-repo'
 import type { ProjectsRepo } from '../../store/projects-repo'
@@ -80,7 +80,7 @@ export class SlidesService {
     const covered: string[] = [] // folders that opened as one slide (DICOM series): skip their files
     for (const entry of entries) {
       signal?.throwIfAborted()
-      if (covered.some((d) => entry.path.startsWith(d + '/'))) continue
+      if (covered.some((d) => entry.path.startsWith(d + sep))) continue
       let source: SlideSource | null = null
       try {
         source = await this.open(entry.path, { signal })

@@ -8,17 +8,20 @@ import { SlideError } from '../slide-source'
 import type { DecodedTile } from '../tile-cache'
 import type { TiffImage } from './tiff-image'
 
-/** Expand 1-, 3- or 4-sample pixels to RGB (4th sample = alpha/extra, dropped). */
-function toRgb(src: Uint8Array, pixels: number, channels: number): Uint8Array {
-  if (channels === 3) return src
-  const out = new Uint8Array(pixels * 3)
-  for (let i = 0; i < pixels; i++) {
-    if (channels === 1) out[i * 3] = out[i * 3 + 1] = out[i * 3 + 2] = src[i]!
+/**
+ * 1 (grey), 2 (grey + alpha), 3 (RGB) or 4 (RGB + extra) samples → opaque RGBA. A 4th TIFF sample is an
+ * extra/alpha channel that slide readers ignore (OpenSlide too), so alpha is forced to 255.
+ */
+export function toRgba(src: Uint8Array, pixels: number, channels: number): Uint8Array {
+  const out = new Uint8Array(pixels * 4)
+  for (let i = 0, s = 0, d = 0; i < pixels; i++, s += channels, d += 4) {
+    if (channels <= 2) out[d] = out[d + 1] = out[d + 2] = src[s]!
     else {
-      out[i * 3] = src[i * channels]!
-      out[i * 3 + 1] = src[i * channels + 1]!
-      out[i * 3 + 2] = src[i * channels + 2]!
+      out[d] = src[s]!
+      out[d + 1] = src[s + 1]!
+      out[d + 2] = src[s + 2]!
     }
+    out[d + 3] = 255
   }
   return out
 }
@@ -40,15 +43,16 @@ export async function decodeChunk(file: RandomAccessFile, img: TiffImage, index:
     switch (img.compression) {
       case 7: {
         const jpeg = completeJpeg(bytes, img.jpegTables, img.photometric === 2)
-        const d = await decodeJpeg(jpeg)
+        const d = await decodeJpeg(jpeg, true)
         if (d.width !== width || d.height < height) throw new Error(`JPEG is ${d.width}x${d.height}, expected ${width}x${height}`)
-        return { rgb: toRgb(d.data, d.width * d.height, d.channels), width: d.width, height: d.height }
+        const rgba = d.channels === 4 ? d.data : toRgba(d.data, d.width * d.height, d.channels)
+        return { rgba, width: d.width, height: d.height }
       }
       case 33003:
       case 33005: {
         const d = await decodeAperioJ2k(bytes, img.compression)
         if (d.width !== width || d.height < height) throw new Error(`JPEG 2000 tile is ${d.width}x${d.height}, expected ${width}x${height}`)
-        return { rgb: toRgb(d.data, d.width * d.height, d.channels), width: d.width, height: d.height }
+        return { rgba: toRgba(d.data, d.width * d.height, d.channels), width: d.width, height: d.height }
       }
       case 1:
       case 5:
@@ -61,7 +65,7 @@ export async function decodeChunk(file: RandomAccessFile, img: TiffImage, index:
         const samples = Uint8Array.from(raw.subarray(0, need))
         if (img.predictor === 2) undoHorizontalPredictor(samples, width, height, spp)
         if (img.photometric === 6) throw new Error('uncompressed YCbCr is not supported')
-        return { rgb: toRgb(samples, pixels, spp), width, height }
+        return { rgba: toRgba(samples, pixels, spp), width, height }
       }
       default:
         throw new SlideError(file.path, `${what}: unsupported compression ${img.compression}`, 'unsupported')

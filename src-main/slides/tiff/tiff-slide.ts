@@ -152,19 +152,19 @@ export class TiffSlide implements SlideSource {
     }
     const img = src.image
     if (img.width * img.height > LIMITS.maxRegionPixels) throw new SlideError(this.path, `associated image ${name} is ${img.width}x${img.height}: too large`, 'too_large')
-    const rgb = new Uint8Array(img.width * img.height * 3)
+    const data = new Uint8Array(img.width * img.height * 4)
     for (let r = 0; r < img.down; r++) {
       for (let c = 0; c < img.across; c++) {
         const chunk = await decodeChunk(this.file, img, r * img.across + c)
         const rows = Math.min(img.chunkHeight, img.height - r * img.chunkHeight, chunk.height)
         const cols = Math.min(img.chunkWidth, img.width - c * img.chunkWidth)
         for (let y = 0; y < rows; y++) {
-          const src0 = y * chunk.width * 3
-          rgb.set(chunk.rgb.subarray(src0, src0 + cols * 3), ((r * img.chunkHeight + y) * img.width + c * img.chunkWidth) * 3)
+          const src0 = y * chunk.width * 4
+          data.set(chunk.rgba.subarray(src0, src0 + cols * 4), ((r * img.chunkHeight + y) * img.width + c * img.chunkWidth) * 4)
         }
       }
     }
-    return rgbToRgba(rgb, img.width, img.height)
+    return { width: img.width, height: img.height, data }
   }
 
   async close(): Promise<void> {
