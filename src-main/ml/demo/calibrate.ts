@@ -70,15 +70,23 @@ export interface CalibrationResult {
   seconds: number
 }
 
-/** ABMIL 5-fold patient-level CV on one model's features (splits depend only on the cohort and the seed). */
-export async function evaluateModelOnCohort(name: string, model: ZooModel, slides: CohortPatches[], seed = 7, aggregator: 'abmil' | 'mean' = 'abmil'): Promise<CalibrationResult> {
-  const started = Date.now()
+/** Feature bags of every cohort slide for one model (run on the fast backend, e.g. wasm). */
+export async function cohortFeatureBags(model: ZooModel, slides: CohortPatches[]): Promise<FeatureBag[]> {
   const bags: FeatureBag[] = []
   for (const [i, s] of slides.entries()) {
     const ps = Math.round(Math.sqrt(s.pixels.length / s.count / 3))
     const features = await extractFeatures(model, s.pixels, ps, s.count)
     bags.push({ slideId: i + 1, slideName: s.slideId, label: s.label, patientId: s.patientId, coords: s.coords, features, dim: model.manifest.outputDim })
   }
+  return bags
+}
+
+/**
+ * 5-fold patient-level CV of one aggregator on one feature set (splits depend only on the cohort and the seed).
+ * Quirk: ABMIL's gradient needs UnsortedSegmentSum, which tfjs-wasm lacks: run this on the cpu backend.
+ */
+export function crossValidateBags(name: string, bags: FeatureBag[], seed = 7, aggregator: 'abmil' | 'mean' = 'abmil'): CalibrationResult {
+  const started = Date.now()
   const splits = makeSplits(bags.map((b) => ({ slideId: b.slideId, label: b.label, patientId: b.patientId })), { k: 5, seed })
   const cv = crossValidate(bags, splits, { aggregator, classes: 2, seed, learningRate: 5e-4, maxEpochs: 40, patience: 8 })
   const folds = cv.folds.map((f) => f.auc)

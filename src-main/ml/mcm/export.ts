@@ -2,7 +2,7 @@
 // Tensor layout is TF.js (conv kernels HWIO); the manifest says so. Mapping to torchvision/timm names and layouts is the
 // zoo's safetensors writer's job (src-main/ml/models) once a zoo student is fine-tuned.
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TensorBlob } from './params'
 
@@ -37,13 +37,35 @@ export interface ExportedStudent {
   manifest: Record<string, unknown>
 }
 
-export function writeStudentExport(dir: string, tensors: Record<string, TensorBlob>, manifest: Record<string, unknown>): ExportedStudent {
+/**
+ * Zoo students (exportSafetensors) are written by the zoo's writer: torchvision/timm names, torch layout, loadable by
+ * the registry and features.extract. The built-in tiny CNN is written here in TF.js layout (conv kernels HWIO).
+ */
+export function writeStudentExport(
+  dir: string,
+  tensors: Record<string, TensorBlob>,
+  student: { exportSafetensors?(file: string): string },
+  manifest: Record<string, unknown>
+): ExportedStudent {
   mkdirSync(dir, { recursive: true })
-  const bytes = encodeSafetensors(tensors, { format: 'pt', layout: 'tfjs (conv kernels HWIO)', producer: 'tessera train.mcm' })
   const weightsPath = join(dir, 'student.safetensors')
-  writeFileSync(weightsPath, bytes)
+  let layout = 'tfjs-hwio'
+  if (student.exportSafetensors) {
+    student.exportSafetensors(weightsPath)
+    layout = 'torch'
+  } else {
+    writeFileSync(weightsPath, encodeSafetensors(tensors, { format: 'pt', layout: 'tfjs (conv kernels HWIO)', producer: 'tessera train.mcm' }))
+  }
+  const bytes = readFileSync(weightsPath)
   const weightsHash = createHash('sha256').update(bytes).digest('hex')
-  const full = { ...manifest, weights: { file: 'student.safetensors', sha256: weightsHash, bytes: bytes.length, layout: 'tfjs-hwio' } }
+  const full = {
+    ...manifest,
+    weightsFormat: 'safetensors',
+    weightsFile: 'student.safetensors',
+    weightSha256: weightsHash,
+    weightBytes: bytes.length,
+    weights: { file: 'student.safetensors', sha256: weightsHash, bytes: bytes.length, layout }
+  }
   const manifestPath = join(dir, 'manifest.json')
   writeFileSync(manifestPath, JSON.stringify(full, null, 2))
   return { weightsPath, weightsHash, manifestPath, manifest: full }

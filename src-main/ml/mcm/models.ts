@@ -2,7 +2,7 @@
 // Built from the seed alone, so "before" weights can be rebuilt at any time and a resume restores onto the same shapes.
 import type { McmConfig } from '../../../src-shared/contracts/train'
 import { ContextPredictor } from '../models/context-predictor'
-import { createStudent, type StudentModel } from './student'
+import { createStudent, type StudentFactory, type StudentModel } from './student'
 import { Rng, STREAM } from './rng'
 import { constParam, disposeParams, normalParam, readParams, writeParams, type NamedParam, type TensorBlob } from './params'
 
@@ -14,8 +14,8 @@ export interface McmModels {
   dispose(): void
 }
 
-export function createModels(cfg: McmConfig, studentName: string, patchSize: number, teacherDim: number): McmModels {
-  const student = createStudent(studentName, patchSize, cfg.seed)
+export function createModels(cfg: McmConfig, studentName: string, patchSize: number, teacherDim: number, factory?: StudentFactory): McmModels {
+  const student = factory ? factory() : createStudent(studentName, patchSize, cfg.seed)
   const width = cfg.predictor.width ?? student.featureDim
   const predictor = new ContextPredictor({
     size: cfg.window.size,

@@ -14,6 +14,7 @@ import { createModels } from './models'
 import { readParams } from './params'
 import { configHash, McmTrainer, type Phase } from './trainer'
 import { heldOutWindows, splitSlides, trainingPlan } from './windows'
+import type { StudentFactory } from './student'
 
 export interface McmRunHooks {
   progress?(fraction: number, message: string, metrics?: Record<string, number>): void
@@ -28,6 +29,8 @@ export interface McmRunInput {
   cfg: McmConfig
   source: McmDataSource
   student: string
+  /** registered (zoo) students; default: the built-in student named `student` */
+  studentFactory?: StudentFactory
   teacher: string
   runDir: string
   signal?: AbortSignal
@@ -75,6 +78,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
         plan,
         phase,
         studentName: input.student,
+        ...(input.studentFactory ? { studentFactory: input.studentFactory } : {}),
         checkpointDir: join(input.runDir, 'checkpoints', phase),
         ...(input.signal ? { signal: input.signal } : {}),
         ...(hooks.saveHooks ? { saveHooks: hooks.saveHooks } : {}),
@@ -101,7 +105,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     }
 
     hooks.progress?.(0.9, 'evaluating held-out windows')
-    const initial = createModels(cfg, input.student, source.patchSize, source.teacherDim)
+    const initial = createModels(cfg, input.student, source.patchSize, source.teacherDim, input.studentFactory)
     const before = await evaluateModels(initial, source, held, cfg, input.signal)
     initial.dispose()
     const main = trainers.main as McmTrainer
@@ -120,7 +124,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
 
     const studentTensors = { ...readParams(main.models.student.params), ...readParams(main.models.student.state) }
-    const exported = writeStudentExport(join(input.runDir, 'model'), studentTensors, {
+    const exported = writeStudentExport(join(input.runDir, 'model'), studentTensors, main.models.student, {
       format: 'tessera-model/1',
       kind: 'finetuned',
       architecture: main.models.student.kind,

@@ -27,8 +27,13 @@ export interface StudentModel {
   readonly state: NamedParam[]
   /** x: [N, p, p, 3] normalised → features [N, featureDim]; stateUpdates are applied by the trainer after a good step */
   forward(x: tf.Tensor4D, mode: StudentForwardMode): { features: tf.Tensor2D; stateUpdates: StateUpdate[] }
+  /** zoo students write torch-named safetensors themselves; returns the weight hash */
+  exportSafetensors?(file: string): string
   dispose(): void
 }
+
+/** Builds a fresh student (same weights every call): the trainer, the control and the "before" evaluation each need one. */
+export type StudentFactory = () => StudentModel
 
 const BN_MOMENTUM = 0.1
 const BN_EPS = 1e-5

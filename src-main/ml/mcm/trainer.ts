@@ -13,6 +13,7 @@ import { createModels, exportModelTensors, importModelTensors, type McmModels } 
 import { AdamW, lrFactor } from './optimizer'
 import { forwardBatch } from './step'
 import { totalSteps, type ContextWindow } from './windows'
+import type { StudentFactory } from './student'
 
 export type Phase = 'main' | 'control'
 
@@ -33,6 +34,8 @@ export interface TrainerOptions {
   plan: readonly ContextWindow[]
   phase: Phase
   studentName: string
+  /** registered (zoo) students; default: the built-in student named studentName */
+  studentFactory?: StudentFactory
   checkpointDir: string
   signal?: AbortSignal
   onStep?: (s: StepInfo) => void
@@ -77,7 +80,7 @@ export class McmTrainer {
   private done = false
 
   constructor(private readonly o: TrainerOptions) {
-    this.models = createModels(o.cfg, o.studentName, o.source.patchSize, o.source.teacherDim)
+    this.models = createModels(o.cfg, o.studentName, o.source.patchSize, o.source.teacherDim, o.studentFactory)
     const frozen = o.phase === 'control'
     const predictorParams = [...this.models.predictor.params, ...this.models.kdHead]
     this.optimizer = new AdamW(

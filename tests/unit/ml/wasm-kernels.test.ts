@@ -23,7 +23,7 @@ function maxRelErr(a: Float32Array, b: Float32Array): number {
   return diff / scale
 }
 
-interface ConvCase { n: number; h: number; w: number; ci: number; co: number; k: number; stride: 1 | 2; pad: 'same' | 'valid' }
+interface ConvCase { n: number; h: number; w: number; ci: number; co: number; k: number; stride: 1 | 2; pad: 'same' | 'valid' | number }
 
 async function convGrads(backend: 'cpu' | 'wasm', c: ConvCase): Promise<{ dx: Float32Array; dw: Float32Array }> {
   await useBackend(backend)
@@ -48,7 +48,12 @@ describe('wasm kernel shims vs cpu backend', () => {
     { n: 2, h: 8, w: 6, ci: 5, co: 4, k: 1, stride: 1, pad: 'valid' },
     { n: 2, h: 8, w: 6, ci: 5, co: 4, k: 1, stride: 2, pad: 'same' },
     { n: 1, h: 17, w: 12, ci: 3, co: 8, k: 7, stride: 2, pad: 'same' },
-    { n: 1, h: 11, w: 14, ci: 2, co: 3, k: 7, stride: 1, pad: 'valid' }
+    { n: 1, h: 11, w: 14, ci: 2, co: 3, k: 7, stride: 1, pad: 'valid' },
+    // numeric (symmetric, PyTorch-style) padding as the zoo's ResNets use it
+    { n: 2, h: 8, w: 8, ci: 3, co: 4, k: 3, stride: 2, pad: 1 },
+    { n: 2, h: 7, w: 9, ci: 3, co: 4, k: 3, stride: 2, pad: 1 },
+    { n: 1, h: 16, w: 12, ci: 3, co: 4, k: 7, stride: 2, pad: 3 },
+    { n: 2, h: 6, w: 6, ci: 4, co: 4, k: 3, stride: 1, pad: 1 }
   ]
   for (const c of cases) {
     it(`conv2d grads k${c.k} s${c.stride} ${c.pad} ${c.h}x${c.w} ${c.ci}->${c.co}`, async () => {
