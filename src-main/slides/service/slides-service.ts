@@ -106,7 +106,12 @@ export class SlidesService {
       } catch (e) {
         const message = e instanceof Error ? e.message : String(e)
         const notASlide = e instanceof SlideError && e.code === 'unsupported'
-        if (entry.isDirectory) continue // a folder that is not itself a slide: its files are scanned one by one
+        if (entry.isDirectory) {
+          // a folder that is not itself a slide: its files are scanned one by one; a folder that IS a slide
+          // (DICOM series) but fails to open is one failed slide, not a heap of per-instance errors
+          if (notASlide) continue
+          covered.push(entry.path)
+        }
         if (!entry.explicit && notASlide) {
           result.skipped.push({ path: entry.path, reason: message })
           continue

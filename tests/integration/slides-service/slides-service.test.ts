@@ -1,4 +1,5 @@
-// Slides service end to end on generated slides: add a folder (one corrupt, one truncated, one non-slide file),
+// Slides service end to end on generated slides: add a folder (a DICOM series folder, one corrupt, one truncated,
+// one non-slide file),
 // list/labels/mpp override, Deep Zoom resources (pass-through bytes = JPEGTables + stored tile), grid + GeoJSON.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs'
@@ -40,6 +41,7 @@ beforeAll(async () => {
   mkdirSync(join(slides, 'nested'), { recursive: true })
   await writeTestSlide({ path: join(slides, 'a-generic.tif'), format: 'generic-tiff', width: 2048, height: 1536, seed: 11 })
   await writeTestSlide({ path: join(slides, 'nested', 'b.svs'), format: 'svs', width: 1024, height: 768, seed: 12 })
+  await writeTestSlide({ path: join(slides, 'e-series'), format: 'dicom', width: 512, height: 384, seed: 13 }) // a folder of .dcm
   const whole = readFileSync(join(slides, 'a-generic.tif'))
   writeFileSync(join(slides, 'c-truncated.tif'), whole.subarray(0, 4000))
   const garbage = Buffer.alloc(3000, 0x5a)
@@ -55,7 +57,8 @@ afterAll(() => core?.close())
 describe('slide.add', () => {
   it('adds readable slides of a folder tree, records corrupt ones with clear errors, skips non-slides', async () => {
     const r = (await core.dispatch('slide.add', { projectId, paths: [join(dir, 'cohort')] })) as AddSlidesResult
-    expect(r.added.map((s) => s.name).sort()).toEqual(['a-generic', 'b'])
+    expect(r.added.map((s) => s.name).sort()).toEqual(['a-generic', 'b', 'e-series'])
+    expect(r.added.find((s) => s.name === 'e-series')).toMatchObject({ vendor: expect.stringMatching(/dicom/i), width: 512 })
     expect(r.failed.map((s) => s.name).sort()).toEqual(['c-truncated', 'd-corrupt'])
     for (const f of r.failed) {
       expect(f.status).toBe('error')
@@ -68,10 +71,10 @@ describe('slide.add', () => {
     expect(generic.checksum).toMatch(/^ht1:[0-9a-f]{64}$/)
     expect(generic.mppX).toBeCloseTo(0.499, 3)
     const list = (await core.dispatch('slide.list', { projectId })) as Slide[]
-    expect(list).toHaveLength(4)
+    expect(list).toHaveLength(5)
     // adding again refreshes rows instead of duplicating them
     await core.dispatch('slide.add', { projectId, paths: [join(dir, 'cohort', 'a-generic.tif')] })
-    expect(((await core.dispatch('slide.list', { projectId })) as Slide[]).length).toBe(4)
+    expect(((await core.dispatch('slide.list', { projectId })) as Slide[]).length).toBe(5)
   })
 
   it('records an explicitly named missing file as an error row', async () => {
