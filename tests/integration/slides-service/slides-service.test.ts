@@ -1,6 +1,6 @@
-// Slides service end to end on generated slides: add a folder (a DICOM series folder, one corrupt, one truncated,
-// one non-slide file),
-// list/labels/mpp override, Deep Zoom resources (pass-through bytes = JPEGTables + stored tile), grid + GeoJSON.
+// Slides service end to end on generated slides: add a folder (with a DICOM series folder, a corrupt, a truncated and
+// a non-slide file), list/labels/mpp override, Deep Zoom resources (pass-through bytes = JPEGTables + stored tile),
+// grid + GeoJSON.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { mkdirSync, readFileSync, writeFileSync, openSync, readSync, closeSync } from 'node:fs'
 import { join } from 'node:path'
