@@ -79,6 +79,7 @@ export function renderReportHtml(r: EvalReport): string {
   const ftRows = ft
     ? [
         ['run', String(ft.run_id)],
+        ...(ft.metric ? [['figures', ft.metric]] : []),
         ['masked L1 before → after', `${num(ft.masked_l1_before, 4)} → ${num(ft.masked_l1_after, 4)}`],
         ['masked L1 control (teacher-free)', num(ft.masked_l1_control, 4)],
         ['visible-patch L1 (mean)', num(ft.masked_l1_visible_mean, 4)],

@@ -15,6 +15,7 @@ const Finetune = z.object({
   epochs: num,
   backend: z.string().nullable(),
   train_images_per_s: num,
+  metric: z.string().optional(),
   loss_curve: z.array(z.object({ step: z.number(), loss: z.number() })).optional()
 })
 

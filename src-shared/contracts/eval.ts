@@ -31,6 +31,8 @@ export interface FinetuneSummary {
   epochs: number | null
   backend: string | null
   train_images_per_s: number | null
+  /** what the masked_l1_* figures measure (the run's held-out loss kind), when known */
+  metric?: string
   /** optional loss curve for the HTML report */
   loss_curve?: { step: number; loss: number }[]
 }

@@ -20,7 +20,7 @@ function defaultOut(dbPath: string, project: string): string {
 }
 
 /** Summary of an MCM+KD run for report.json (`finetune`): held-out masked-patch loss before/after/control and the loss curve. */
-function finetuneSummary(s: Services, runId: number): FinetuneSummary {
+export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
   const run = s.runs.get(runId)
   const evaluation = s.runs.evaluation(runId)
   const job = s.jobsRepo.get(run.jobId)
@@ -35,9 +35,10 @@ function finetuneSummary(s: Services, runId: number): FinetuneSummary {
     backend: typeof run.config.backend === 'string' ? run.config.backend : null,
     // the trainer does not report a throughput figure in its job result yet: null unless it does
     train_images_per_s: finite(result['trainImagesPerS']) ?? finite(result['train_images_per_s']),
+    ...(evaluation ? { metric: `held-out masked-patch ${evaluation.metric} (${evaluation.maskedPatches} patches, ${evaluation.windows} windows)` } : {}),
     loss_curve: s.runs
       .lossCurve(runId)
-      .filter((p) => p.phase === 'main')
+      .filter((p) => p.phase === 'main' && Number.isFinite(p.loss))
       .map((p) => ({ step: p.step, loss: p.loss }))
   }
 }
