@@ -9,8 +9,8 @@ import { Replica, loadTask } from './replica'
 import type { Batch, OptimizerSpec, TaskSpec } from './types'
 
 interface Shared { grads: Float32Array[]; buffers: Float32Array[]; weights: number[] }
+if (!parentPort) throw new Error('replica-worker must run in a worker thread')
 const port = parentPort
-if (!port) throw new Error('replica-worker must run in a worker thread')
 const { index } = workerData as { index: number }
 let replica: Replica | null = null
 let shared: Shared | null = null
