@@ -98,13 +98,16 @@ export async function bagsFromFolder(dir: string, model: string, slides: readonl
 }
 
 /**
- * Features of every labelled slide from the feature cache. `model` matches an encoder key exactly or its model part
- * (the text before '@'). A slide with several complete sets for the model (other grids or precisions) is ambiguous
- * unless `gridKey` picks one.
+ * Features of every labelled slide from the feature cache. `model` is the registered model name that produced the
+ * set (producedBy.model, as `features extract` records it) or an exact encoder key. Encoder keys start with the
+ * architecture, not the model name, so a baseline and its fine-tuned copy share a prefix: the prefix is never used.
+ * A slide with several complete sets for the model (other grids or precisions) is ambiguous unless `gridKey` picks one.
  */
 export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSlideRecord[], gridKey?: string): BagSet {
   const cache = new FeatureCache(db)
-  const matches = cache.list({ completeOnly: true }).filter((s) => (s.encoderKey === model || s.encoderKey.split('@')[0] === model) && (gridKey === undefined || s.gridKey === gridKey))
+  const matches = cache
+    .list({ completeOnly: true })
+    .filter((s) => (s.encoderKey === model || s.producedBy['model'] === model) && (gridKey === undefined || s.gridKey === gridKey))
   const problems: string[] = []
   const bags: LoadedBag[] = []
   const keys = new Set<string>()
@@ -128,7 +131,8 @@ export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSl
       continue
     }
     keys.add(`${data.info.encoderKey} · ${data.info.gridKey}`)
-    const produced = data.info.producedBy['patchSizeLevel0']
+    const grid = data.info.producedBy['grid'] as { patchSizeLevel0?: unknown } | undefined
+    const produced = grid?.patchSizeLevel0 ?? data.info.producedBy['patchSizeLevel0']
     bags.push({
       slideId: s.slideId,
       slideName: s.name,

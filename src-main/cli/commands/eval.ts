@@ -54,7 +54,7 @@ export const evalCommands: CliCommand[] = [
     },
     optionHelp: [
       '--project P          project name or id (slides labelled with `tessera labels import`)',
-      '--models a,b,c       feature sets to compare (feature-cache encoder names, or folders under --features-dir)',
+      '--models a,b,c       models to compare: registered names whose features are cached (tessera features extract), or folders under --features-dir',
       '--roles r1,r2,…      role per model: baseline|finetuned|teacher|other (default: guessed from the names)',
       '--aggregator A       abmil (default, gated attention) | mean | max',
       '--folds K            patient-level stratified folds (default 5; the labels CSV fold column wins)',

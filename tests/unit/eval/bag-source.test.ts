@@ -15,13 +15,13 @@ const slides: LabelledSlideRecord[] = [
 ]
 
 describe('bagsFromCache', () => {
-  it('reads each slide’s complete set for the model, and asks for a grid key when two grids match', () => {
+  it('reads each slide’s complete set for the model (by registered name or exact key), and asks for a grid key when two grids match', () => {
     const db = openDatabase(':memory:')
     const cache = new FeatureCache(db)
     const key = encoderKey({ model: 'student', weightHash: 'f'.repeat(64), inputSize: 224, mean: [0.5], std: [0.5] })
     for (const s of slides) {
       const vectors = Float32Array.from({ length: 3 * 4 }, (_, i) => i + s.slideId)
-      cache.writeSlide({ slideChecksum: s.checksum!, gridKey: 'g1', encoderKey: key, dtype: 'float32' }, { dim: 4, vectors, coords: Int32Array.from([0, 0, 256, 0, 0, 256]), producedBy: { patchSizeLevel0: 256 } })
+      cache.writeSlide({ slideChecksum: s.checksum!, gridKey: 'g1', encoderKey: key, dtype: 'float32' }, { dim: 4, vectors, coords: Int32Array.from([0, 0, 256, 0, 0, 256]), producedBy: { model: 'student', grid: { patchSizeLevel0: 256 } } })
     }
     const set = bagsFromCache(db, 'student', slides)
     expect(set.bags.map((b) => [b.slideName, b.dim, b.features.length, b.patchSizeLevel0])).toEqual([
@@ -30,9 +30,13 @@ describe('bagsFromCache', () => {
     ])
     expect(set.bags[1]!.features[0]).toBe(2)
     expect(() => bagsFromCache(db, 'teacher', slides)).toThrow(/a.svs: no cached features for "teacher"/)
-    cache.writeSlide({ slideChecksum: 'ca', gridKey: 'g2', encoderKey: key, dtype: 'float32' }, { dim: 4, vectors: new Float32Array(4), coords: new Int32Array(2) })
+    cache.writeSlide({ slideChecksum: 'ca', gridKey: 'g2', encoderKey: key, dtype: 'float32' }, { dim: 4, vectors: new Float32Array(4), coords: new Int32Array(2), producedBy: { model: 'student' } })
+    // a fine-tuned copy of the same architecture: same key prefix, different model name → not mixed in
+    const tuned = encoderKey({ model: 'student', weightHash: 'e'.repeat(64), inputSize: 224, mean: [0.5], std: [0.5] })
+    cache.writeSlide({ slideChecksum: 'cb', gridKey: 'g1', encoderKey: tuned, dtype: 'float32' }, { dim: 4, vectors: new Float32Array(4), coords: new Int32Array(2), producedBy: { model: 'student-mcm' } })
     expect(() => bagsFromCache(db, 'student', slides)).toThrow(/2 cached feature sets .*pass a grid key/)
     expect(bagsFromCache(db, 'student', slides, 'g1').bags).toHaveLength(2)
+    expect(bagsFromCache(db, tuned, slides.slice(1)).bags[0]!.features.length).toBe(4)
   })
 })
 
