@@ -74,6 +74,16 @@ async function macroRaster(level0: RgbRaster): Promise<RgbRaster> {
   return { width, height, data }
 }
 
+/** Pad a raster with white to whole tiles (Philips-style padded levels). */
+function padToTiles(r: RgbRaster, tile: number): RgbRaster {
+  const width = Math.ceil(r.width / tile) * tile
+  const height = Math.ceil(r.height / tile) * tile
+  if (width === r.width && height === r.height) return r
+  const data = new Uint8Array(width * height * 3).fill(255)
+  for (let y = 0; y < r.height; y++) data.set(r.data.subarray(y * r.width * 3, (y + 1) * r.width * 3), y * width * 3)
+  return { width, height, data }
+}
+
 function compressionOf(format: SynthFormat): TileCompression {
   return format === 'svs-j2k-rgb' ? 'j2k-rgb' : format === 'svs-j2k-ycc' ? 'j2k-ycc' : 'jpeg'
 }
@@ -138,7 +148,8 @@ export async function writeTestSlide(options: TestSlideOptions): Promise<TestSli
       const label = labelRaster(o.seed)
       const labelJpeg = await sharp(label.data, { raw: { width: label.width, height: label.height, channels: 3 } }).jpeg({ quality: 90 }).toBuffer()
       const xml = philipsXml(o.mpp, levels.length, labelJpeg)
-      images = await Promise.all(levels.map((l, i) => tiled(l, i, i === 0 ? { description: xml, software: 'Philips DP v1.0' } : {})))
+      // like real Philips files, every level is padded to whole tiles (true size only via per-level spacing)
+      images = await Promise.all(levels.map((l, i) => tiled(padToTiles(l, o.tileSize), i, i === 0 ? { description: xml, software: 'Philips DP v1.0' } : {})))
       associated = ['label']
       break
     }
@@ -152,7 +163,15 @@ export async function writeTestSlide(options: TestSlideOptions): Promise<TestSli
   return {
     path: o.path,
     format: o.format,
-    levels: levels.map((l) => ({ width: l.width, height: l.height, downsample: (level0.width / l.width + level0.height / l.height) / 2 })),
+    levels:
+      o.format === 'philips'
+        ? // padded files: level size = padded level 0 / 2^i, as Philips readers (and OpenSlide) report it
+          levels.map((_, i) => {
+            const w0 = Math.ceil(o.width / o.tileSize) * o.tileSize
+            const h0 = Math.ceil(o.height / o.tileSize) * o.tileSize
+            return { width: Math.ceil(w0 / 2 ** i), height: Math.ceil(h0 / 2 ** i), downsample: 2 ** i }
+          })
+        : levels.map((l) => ({ width: l.width, height: l.height, downsample: (level0.width / l.width + level0.height / l.height) / 2 })),
     mpp: o.mpp,
     associatedImages: associated,
     level0

@@ -42,8 +42,8 @@ export class TiffSlide implements SlideSource {
     private readonly cache: TileCache
   ) {
     this.grids = layout.levels.map((img, i) => ({
-      width: img.width,
-      height: img.height,
+      width: metadata.levels[i]!.width,
+      height: metadata.levels[i]!.height,
       tileWidth: img.chunkWidth,
       tileHeight: img.chunkHeight,
       downsample: metadata.levels[i]!.downsample,
@@ -86,10 +86,13 @@ export class TiffSlide implements SlideSource {
   private static metadataOf(parser: TiffParser, layout: TiffLayout): SlideMetadata {
     const l0 = layout.levels[0]!
     // OpenSlide's downsample: mean of the width and height ratios
-    const levels = layout.levels.map((img) => ({
-      width: img.width,
-      height: img.height,
-      downsample: (l0.width / img.width + l0.height / img.height) / 2,
+    // vendor downsamples (Philips): levels are padded to whole tiles; the true size is level 0 / downsample
+    // (what OpenSlide reports), never more than the stored size
+    const ds = (i: number): number | undefined => layout.downsamples?.[i]
+    const levels = layout.levels.map((img, i) => ({
+      width: ds(i) ? Math.min(img.width, Math.ceil(l0.width / ds(i)!)) : img.width,
+      height: ds(i) ? Math.min(img.height, Math.ceil(l0.height / ds(i)!)) : img.height,
+      downsample: ds(i) ?? (l0.width / img.width + l0.height / img.height) / 2,
       tileWidth: img.chunkWidth,
       tileHeight: img.chunkHeight
     }))

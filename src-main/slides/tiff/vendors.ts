@@ -13,6 +13,8 @@ export interface TiffLayout {
   mppX: number | null
   mppY: number | null
   objectivePower: number | null
+  /** per-level downsamples from vendor metadata (Philips); else computed from dimensions */
+  downsamples?: number[]
 }
 
 const positive = (v: number | null | undefined): number | null => (v !== null && v !== undefined && Number.isFinite(v) && v > 0 ? v : null)
@@ -63,29 +65,55 @@ function philipsAttributes(xml: string, name: string): string[] {
   return [...xml.matchAll(re)].map((m) => m[1]!.trim())
 }
 
+/** "row col" spacing string (quoted numbers, mm) → [row, col] or null. */
+function parseSpacing(v: string | undefined): [number, number] | null {
+  const parts = (v ?? '').replace(/"/g, ' ').trim().split(/\s+/).map(Number)
+  return parts.length === 2 && parts.every((x) => Number.isFinite(x) && x > 0) ? [parts[0]!, parts[1]!] : null
+}
+
 function philips(images: TiffImage[], path: string): TiffLayout {
   const xml = images[0]!.description ?? ''
   const levels = sortLevels(images.filter((i) => i.tiled))
-  const spacings = philipsAttributes(xml, 'DICOM_PIXEL_SPACING').map((s) => s.replace(/"/g, '').split(/\s+/).map(Number))
-  const first = spacings[0]
+  if (!levels.length) throw new SlideError(path, 'Philips TIFF has no tiled level')
+  const blocks = xml.split('<DataObject ObjectType="DPScannedImage">').slice(1)
+  const typeOf = (b: string): string | undefined => /Name="PIM_DP_IMAGE_TYPE"[^>]*>([^<]*)</.exec(b)?.[1]?.trim()
+  const wsi = blocks.filter((b) => typeOf(b) === 'WSI')
+  if (wsi.length !== 1) throw new SlideError(path, `Philips XML: expected one WSI image, found ${wsi.length}`)
+  const reps = [...wsi[0]!.matchAll(/<DataObject ObjectType="PixelDataRepresentation">([\s\S]*?)<\/DataObject>/g)].map((m) => m[1]!)
+  const main = wsi[0]!.replace(/<DataObject ObjectType="PixelDataRepresentation">[\s\S]*?<\/DataObject>/g, '')
+  const spacing = parseSpacing(philipsAttributes(main, 'DICOM_PIXEL_SPACING')[0])
   // DICOM pixel spacing is (row spacing, column spacing) in mm
-  const mppY = positive(first?.[0] !== undefined ? first[0] * 1000 : null)
-  const mppX = positive(first?.[1] !== undefined ? first[1] * 1000 : null)
+  const mppY = positive(spacing ? spacing[0] * 1000 : null)
+  const mppX = positive(spacing ? spacing[1] * 1000 : null)
+  // per-level spacing gives the true downsample: Philips levels are padded to whole tiles (as OpenSlide does)
+  const levelSpacing = reps.map((r) => parseSpacing(philipsAttributes(r, 'DICOM_PIXEL_SPACING')[0]))
+  let downsamples: number[] | undefined
+  if (levelSpacing.length === levels.length && levelSpacing.every((x) => x !== null)) {
+    const [r0, c0] = levelSpacing[0]!
+    downsamples = levelSpacing.map((x) => Math.round((x![1] / c0 + x![0] / r0) / 2))
+  }
   const props: Record<string, string> = {}
-  for (const m of xml.matchAll(/<Attribute[^>]*Name="([A-Z0-9_]+)"[^>]*>([^<]{0,200})<\/Attribute>/g)) {
-    const key = `philips.${m[1]}`
-    if (!(key in props) && m[1] !== 'PIM_DP_IMAGE_DATA') props[key] = m[2]!.trim()
+  for (const m of main.matchAll(/<Attribute[^>]*Name="([A-Z0-9_]+)"[^>]*>([^<]{0,200})<\/Attribute>/g)) {
+    if (m[1] !== 'PIM_DP_IMAGE_DATA') props[`philips.${m[1]}`] ??= m[2]!.trim()
+  }
+  for (const m of xml.split('<Attribute Name="PIM_DP_SCANNED_IMAGES"')[0]!.matchAll(/<Attribute[^>]*Name="([A-Z0-9_]+)"[^>]*>([^<]{0,200})<\/Attribute>/g)) {
+    props[`philips.${m[1]}`] ??= m[2]!.trim()
   }
   const associated = new Map<string, AssociatedSource>()
-  const blocks = xml.split('<DataObject ObjectType="DPScannedImage">').slice(1)
   for (const b of blocks) {
-    const type = /Name="PIM_DP_IMAGE_TYPE"[^>]*>([^<]*)</.exec(b)?.[1]?.trim()
+    const type = typeOf(b)
     const data = /Name="PIM_DP_IMAGE_DATA"[^>]*>([^<]*)</.exec(b)?.[1]?.trim()
     const name = type === 'LABELIMAGE' ? 'label' : type === 'MACROIMAGE' ? 'macro' : null
     if (name && data) associated.set(name, { kind: 'jpeg', bytes: Buffer.from(data, 'base64') })
   }
-  if (!levels.length) throw new SlideError(path, 'Philips TIFF has no tiled level')
-  return { vendor: 'philips', levels, associated, properties: props, mppX, mppY, objectivePower: null }
+  // label/macro may also be stripped TIFF directories described "Label…" / "Macro…"
+  for (const img of images) {
+    if (img.tiled) continue
+    const d = img.description ?? ''
+    if (d.startsWith('Label') && !associated.has('label')) associated.set('label', { kind: 'tiff', image: img })
+    if (d.startsWith('Macro') && !associated.has('macro')) associated.set('macro', { kind: 'tiff', image: img })
+  }
+  return { vendor: 'philips', levels, associated, properties: props, mppX, mppY, objectivePower: null, ...(downsamples ? { downsamples } : {}) }
 }
 
 function omeMpp(xml: string, axis: 'X' | 'Y'): number | null {
