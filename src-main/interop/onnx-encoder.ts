@@ -32,7 +32,7 @@ export interface OnnxEncoderOptions {
  * onnxruntime-node ships the CUDA provider as a separate library fetched by its install script; offline installs
  * (`onnxruntime-node-install=skip`) lack it. Checking the file first avoids a native error printed on stderr.
  */
-function cudaProviderLibrary(): string | null {
+export function cudaProviderLibrary(): string | null {
   try {
     const pkg = dirname(createRequire(import.meta.url).resolve('onnxruntime-node/package.json'))
     const lib = join(pkg, 'bin', 'napi-v6', process.platform, process.arch, process.platform === 'win32' ? 'onnxruntime_providers_cuda.dll' : 'libonnxruntime_providers_cuda.so')

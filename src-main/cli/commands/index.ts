@@ -8,5 +8,9 @@ import { serveCommand } from './serve'
 import { benchCommand } from './bench'
 import { labelCommands } from './labels'
 import { evalCommands } from './eval'
+import { modelCommands } from './model'
+import { featureCommands } from './features'
+import { embedCommand } from './embed'
+import { backendCommand } from './backend'
 
-export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, serveCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, embedCommand, backendCommand, serveCommand, benchCommand]

@@ -1,0 +1,125 @@
+// CLI: features extract | import | export | list — teacher features cached per slide, HDF5 interop (TRIDENT/CLAM/STAMP).
+import type { Job } from '../../../src-shared/domain/types'
+import type { FeatureExportReply, FeatureImportFileReport, FeatureSetSummary } from '../../../src-shared/contracts/features'
+import { CliUsageError, intOption, requireString, type CliCommand, type CliContext } from '../command'
+import { followJob } from './job'
+import { gridFromArgs, gridHelp, gridOptions, stringOption } from './cli-options'
+
+const projectId = (ctx: CliContext, ref: string): number => ctx.core().projects.resolve(ref).id
+
+export const featureCommands: CliCommand[] = [
+  {
+    name: 'features extract',
+    summary: 'Run a model over every grid patch of a project\'s slides and cache the vectors (resumable per slide)',
+    options: {
+      project: { type: 'string' },
+      model: { type: 'string' },
+      slides: { type: 'string' },
+      dtype: { type: 'string' },
+      batch: { type: 'string' },
+      readers: { type: 'string' },
+      provider: { type: 'string' },
+      threads: { type: 'string' },
+      ...gridOptions
+    },
+    optionHelp: [
+      '--project P       project name or id',
+      '--model M         registered model (tessera model list)',
+      '--slides 1,2,3    only these slide ids (default: all readable slides)',
+      '--dtype D         float16 (default) or float32 storage',
+      '--batch N         patches per inference batch (default 32)',
+      '--readers N       concurrent patch reads (default 4)',
+      '--provider P      ONNX provider: auto (default; CUDA when usable), cpu, cuda',
+      '--threads N       ONNX intra-op threads (default: all cores)',
+      ...gridHelp
+    ],
+    async run(ctx, args) {
+      const req: Record<string, unknown> = { projectId: projectId(ctx, requireString(args, 'project')), model: requireString(args, 'model') }
+      const slides = stringOption(args, 'slides')
+      if (slides) {
+        const ids = slides.split(',').map(Number)
+        if (ids.some((x) => !Number.isInteger(x) || x <= 0)) throw new CliUsageError('--slides takes slide ids like 1,2,3')
+        req['slideIds'] = ids
+      }
+      const grid = gridFromArgs(args)
+      if (Object.keys(grid).length) req['grid'] = { targetMpp: 0.5, patchSize: 224, overlap: 0, minTissue: 0.25, ...grid }
+      const dtype = stringOption(args, 'dtype')
+      if (dtype) req['dtype'] = dtype
+      if (args.values['batch'] !== undefined) req['batchSize'] = intOption(args, 'batch', 32)
+      if (args.values['readers'] !== undefined) req['readers'] = intOption(args, 'readers', 4)
+      if (args.values['threads'] !== undefined) req['threads'] = intOption(args, 'threads', 1)
+      const provider = stringOption(args, 'provider')
+      if (provider) req['provider'] = provider
+      const job = (await ctx.core().dispatch('features.extract', req)) as Job
+      return followJob(ctx, job)
+    },
+    human: (r) => {
+      const res = (r as Job).result ?? {}
+      return `features: ${res['computed']} slide(s) computed, ${res['skipped']} already cached; ${res['patchesEncoded']} patches at ${Number(res['patchesPerSecond'] ?? 0).toFixed(1)} patches/s on ${res['backend']}`
+    }
+  },
+  {
+    name: 'features import',
+    summary: 'Import per-slide HDF5 features (TRIDENT/CLAM/STAMP) matched to the project\'s grid by coordinates',
+    usage: '<files…>',
+    options: { project: { type: 'string' }, encoder: { type: 'string' }, dtype: { type: 'string' }, ...gridOptions },
+    optionHelp: ['--project P       project name or id', '--encoder NAME    label of the encoder (default: the file\'s `encoder` attribute)', '--dtype D         float32 (default) or float16 storage', ...gridHelp],
+    async run(ctx, args) {
+      if (args.positionals.length === 0) throw new CliUsageError('give one or more .h5 files')
+      const req: Record<string, unknown> = { projectId: projectId(ctx, requireString(args, 'project')), files: args.positionals }
+      const encoder = stringOption(args, 'encoder')
+      if (encoder) req['encoder'] = encoder
+      const dtype = stringOption(args, 'dtype')
+      if (dtype) req['dtype'] = dtype
+      const grid = gridFromArgs(args)
+      if (Object.keys(grid).length) req['grid'] = grid
+      const reports = (await ctx.core().dispatch('features.import', req)) as FeatureImportFileReport[]
+      const bad = reports.filter((x) => !x.ok)
+      if (bad.length === reports.length) throw new Error(bad.map((b) => b.error).join('\n'))
+      for (const b of bad) ctx.log(`failed: ${b.error}`)
+      return reports
+    },
+    human: (r) =>
+      (r as FeatureImportFileReport[])
+        .map((x) =>
+          x.ok
+            ? `${x.file} → ${x.slide}: ${x.matched}/${x.rows} rows matched (${x.unmatchedFileRows} off-grid, ${x.gridPatchesWithoutFeatures} grid patches without features)${x.warnings?.length ? `; ${x.warnings.join('; ')}` : ''}`
+            : `${x.file}: ${x.error}`
+        )
+        .join('\n')
+  },
+  {
+    name: 'features export',
+    summary: 'Export cached features to TRIDENT-layout HDF5 (<mag>x_<ps>px_<ov>px_overlap/features_<encoder>/<slide>.h5)',
+    options: { project: { type: 'string' }, model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
+    optionHelp: ['--project P   project name or id', '--model M     registered model, or "imported:<encoder>"', '--format h5   (the only format)', '--out DIR     output root folder', '--force       replace existing files'],
+    async run(ctx, args) {
+      const format = stringOption(args, 'format') ?? 'h5'
+      if (format !== 'h5') throw new CliUsageError('--format must be h5')
+      const reply = (await ctx.core().dispatch('features.export', {
+        projectId: projectId(ctx, requireString(args, 'project')),
+        model: requireString(args, 'model'),
+        format,
+        out: requireString(args, 'out'),
+        force: args.values['force'] === true
+      })) as FeatureExportReply
+      for (const s of reply.skipped) ctx.log(`skipped ${s.slide}: ${s.reason}`)
+      return reply
+    },
+    human: (r) => (r as FeatureExportReply).files.map((f) => `${f.file}  (${f.count}×${f.dim})`).join('\n')
+  },
+  {
+    name: 'features list',
+    summary: 'List cached feature sets of a project',
+    options: { project: { type: 'string' }, model: { type: 'string' } },
+    optionHelp: ['--project P   project name or id', '--model M     only this model'],
+    async run(ctx, args) {
+      const model = stringOption(args, 'model')
+      return ctx.core().dispatch('features.list', { projectId: projectId(ctx, requireString(args, 'project')), ...(model ? { model } : {}) })
+    },
+    human: (r) =>
+      (r as FeatureSetSummary[]).map((s) => `${String(s.id).padStart(4)}  ${String(s.slideName).padEnd(20)} ${s.count}×${s.dim} ${s.dtype}  ${s.encoderKey}`).join('\n') ||
+      'no cached features'
+  }
+]
+
