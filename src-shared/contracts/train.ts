@@ -87,9 +87,20 @@ export const McmConfig = z.strictObject({
     })
     .prefault({}),
   inspection: z.strictObject({ windows: z.number().int().min(0).max(64).default(4) }).prefault({}),
+  /** project slides: the patch grid (must match the one the teacher features were extracted on) */
+  grid: z
+    .strictObject({
+      targetMpp: z.number().positive().default(0.5),
+      patchSize: z.number().int().min(8).max(4096).default(224),
+      overlap: z.number().int().min(0).default(0),
+      minTissue: z.number().min(0).max(1).default(0.25)
+    })
+    .prefault({}),
   data: z
     .strictObject({
       source: z.enum(['project', 'synthetic']).default('project'),
+      /** project slides: dtype of the cached teacher features to read */
+      teacherDtype: z.enum(['float16', 'float32']).default('float16'),
       synthetic: SyntheticDataConfig.prefault({})
     })
     .prefault({})

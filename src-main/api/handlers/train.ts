@@ -18,10 +18,12 @@ export function trainHandlers(s: Services): Pick<Handlers, TrainMethods> {
     'train.start': ({ projectId, student, teacher, config }) => {
       s.projects.get(projectId)
       if (config.data.source === 'project') {
-        throw new ApiError(
-          'unsupported',
-          'fine-tuning on project slides is not wired yet (needs the tissue grid, patch reader and teacher feature cache); set config data.source = "synthetic"'
-        )
+        // fail fast on names; slides, grids and cached teacher features are checked by the job (it names what is missing)
+        for (const [role, name] of [['teacher', teacher], ['student', student]] as const) {
+          if (role === 'student' && /^tiny-cnn(?:-\d+)?$/.test(name)) continue
+          const found = s.db.prepare('SELECT 1 FROM models WHERE name = ? OR CAST(id AS TEXT) = ?').get(name, name)
+          if (!found) throw new ApiError('not_found', `${role} model "${name}" is not registered (tessera model list)`)
+        }
       }
       // The job and its run row are written in the same tick, before the child process can start and read them.
       const job = s.jobs.start('train.mcm', projectId, {})

@@ -32,6 +32,8 @@ export interface McmRunInput {
   /** registered (zoo) students; default: the built-in student named `student` */
   studentFactory?: StudentFactory
   teacher: string
+  /** µm/px of the patches (project grids), recorded in the output manifest */
+  mpp?: number
   runDir: string
   signal?: AbortSignal
   hooks?: McmRunHooks
@@ -123,15 +125,27 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     }
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
 
+    const identity = main.models.student.zooIdentity?.() ?? {
+      arch: main.models.student.kind,
+      weightNaming: 'tessera-tfjs',
+      options: { featureDim: main.models.student.featureDim }
+    }
     const studentTensors = { ...readParams(main.models.student.params), ...readParams(main.models.student.state) }
     const exported = writeStudentExport(join(input.runDir, 'model'), studentTensors, main.models.student, {
+      // registry fields (models/manifest.ts ModelManifestSchema); the worker adds `name`
       format: 'tessera-model/1',
-      kind: 'finetuned',
-      architecture: main.models.student.kind,
+      arch: identity.arch,
       inputSize: main.models.student.inputSize,
-      featureDim: main.models.student.featureDim,
-      mean: main.models.student.mean,
-      std: main.models.student.std,
+      outputDim: main.models.student.featureDim,
+      mean: [...main.models.student.mean],
+      std: [...main.models.student.std],
+      mpp: input.mpp ?? null,
+      weightNaming: identity.weightNaming,
+      options: identity.options,
+      source: { file: join(input.runDir, 'model', 'student.safetensors'), importedAt: new Date().toISOString() },
+      tensors: null,
+      // provenance
+      kind: 'finetuned',
       baseModel: input.student,
       teacher: input.teacher,
       method: 'MCM+KD (Pisula & Bozek, arXiv 2403.05325), re-implementation; predictor dropped',

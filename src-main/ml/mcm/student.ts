@@ -29,6 +29,8 @@ export interface StudentModel {
   forward(x: tf.Tensor4D, mode: StudentForwardMode): { features: tf.Tensor2D; stateUpdates: StateUpdate[] }
   /** zoo students write torch-named safetensors themselves; returns the weight hash */
   exportSafetensors?(file: string): string
+  /** zoo identity for the output manifest (arch, weight naming, architecture options) */
+  zooIdentity?(): { arch: string; weightNaming: string; options: Record<string, number | string | boolean> }
   dispose(): void
 }
 
@@ -111,11 +113,13 @@ export class TinyCnnStudent implements StudentModel {
   }
 }
 
+export function isBuiltinStudent(name: string): boolean {
+  return /^tiny-cnn(?:-(\d+))?$/.test(name)
+}
+
 /** Build a student by name. Zoo students are not wired here yet: the error says so. */
 export function createStudent(name: string, inputSize: number, seed: number): StudentModel {
   const m = /^tiny-cnn(?:-(\d+))?$/.exec(name)
   if (m) return new TinyCnnStudent(inputSize, m[1] ? Number(m[1]) : 16, seed)
-  throw new Error(
-    `student "${name}" is not available to MCM+KD yet: only the built-in "tiny-cnn[-DIM]" is wired; zoo students (src-main/ml/models) need an adapter to StudentModel`
-  )
+  throw new Error(`student "${name}" is not built in (tiny-cnn[-DIM]); registered zoo students are opened by the train.mcm worker (zoo-student.ts)`)
 }

@@ -52,6 +52,11 @@ export class ZooStudent implements StudentModel {
     return { features, stateUpdates }
   }
 
+  zooIdentity(): { arch: string; weightNaming: string; options: Record<string, number | string | boolean> } {
+    const m = this.model.manifest
+    return { arch: m.arch, weightNaming: m.weightNaming, options: { ...m.options } }
+  }
+
   /** Torch-named, torch-layout safetensors via the zoo's writer; returns the layout-independent weight hash. */
   exportSafetensors(file: string): string {
     return saveSafetensorsFile(this.model, file)
