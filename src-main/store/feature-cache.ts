@@ -84,6 +84,16 @@ function aligned(buf: Uint8Array): ArrayBuffer {
   return out
 }
 
+/** View a blob as 16-bit words, copying only when its offset is not 2-aligned. */
+function halfView(buf: Uint8Array): Uint16Array {
+  return buf.byteOffset % 2 === 0 ? new Uint16Array(buf.buffer, buf.byteOffset, buf.byteLength / 2) : new Uint16Array(aligned(buf))
+}
+
+/** View a blob as float32, copying only when its offset is not 4-aligned. */
+function floatView(buf: Uint8Array): Float32Array {
+  return buf.byteOffset % 4 === 0 ? new Float32Array(buf.buffer, buf.byteOffset, buf.byteLength / 4) : new Float32Array(aligned(buf))
+}
+
 export class FeatureCache {
   constructor(private readonly db: Db) {}
 
@@ -184,8 +194,8 @@ export class FeatureCache {
       if (vec.byteLength !== bytesPerRow || idx < 0 || idx >= count) {
         throw new Error(`feature set ${id}: row ${idx} is ${vec.byteLength} bytes, expected ${bytesPerRow} (store corrupted)`)
       }
-      if (info.dtype === 'float16') decodeFloat16(new Uint16Array(aligned(vec)), vectors, idx * dim)
-      else vectors.set(new Float32Array(aligned(vec)), idx * dim)
+      if (info.dtype === 'float16') decodeFloat16(halfView(vec), vectors, idx * dim)
+      else vectors.set(floatView(vec), idx * dim)
       seen++
     }
     if (seen !== count) throw new Error(`feature set ${id}: ${seen} rows stored, expected ${count} (store corrupted)`)
