@@ -102,6 +102,11 @@ export class OverlayCanvas {
     return [...this.timings]
   }
 
+  /** Forget recorded timings (start of a measurement). */
+  resetTimings(): void {
+    this.timings.length = 0
+  }
+
   draw(): void {
     const started = performance.now()
     const rect = this.osd.canvas.getBoundingClientRect()

@@ -86,7 +86,9 @@ export class ViewerSession {
 
   private key(e: KeyboardEvent): void {
     const target = e.target as HTMLElement | null
-    if (target && (target.tagName === 'INPUT' || target.tagName === 'TEXTAREA' || target.tagName === 'SELECT' || target.isContentEditable)) return
+    // typing in a text field must not toggle overlays; checkboxes, sliders and buttons keep the shortcuts
+    const typing = target instanceof HTMLInputElement ? !['checkbox', 'radio', 'range', 'button'].includes(target.type) : false
+    if (typing || target?.tagName === 'TEXTAREA' || target?.tagName === 'SELECT' || target?.isContentEditable) return
     if (e.ctrlKey || e.metaKey || e.altKey) return
     const vp = this.osd.viewport
     if (e.key === '+' || e.key === '=') vp.zoomBy(1.5)
