@@ -1,4 +1,11 @@
 // Every benchmark, by name, loaded lazily inside its own process (see harness.ts).
 import type { BenchFn } from './harness'
 
-export const benchEntries: Record<string, () => Promise<BenchFn>> = {}
+export const benchEntries: Record<string, () => Promise<BenchFn>> = {
+  slides: async () => (await import('./slides')).benchSlides,
+  tiles: async () => (await import('./tiles')).benchTiles,
+  features: async () => (await import('./features')).benchFeatures,
+  ml: async () => (await import('./ml')).benchMl,
+  eval: async () => (await import('./eval')).benchEval,
+  demo: async () => (await import('./demo')).benchDemo
+}

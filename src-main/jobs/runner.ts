@@ -39,7 +39,8 @@ async function runJob(msg: StartMessage): Promise<void> {
       writeState: (state) => writeJobState(openDb, msg.jobId, state)
     }
     const result = await kind.run(ctx)
-    send({ type: 'done', result })
+    // every job reports the peak memory of its process (benchmarks and the demo summary show it)
+    send({ type: 'done', result: { ...result, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) } })
   } catch (e) {
     const cancelled = e instanceof JobCancelled || controller.signal.aborted
     send({ type: 'failed', message: cancelled ? 'cancelled' : (e as Error).message || String(e), cancelled })

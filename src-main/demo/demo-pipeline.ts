@@ -1,0 +1,169 @@
+// The main job: the whole MCM+KD pipeline on the bundled synthetic demo cohort, step by step through the one API
+// (every heavy step is a job in a child process), reusing cached work on a second run and saying so.
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import type { Core } from '../core/core'
+import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
+import type { EvalReport } from '../../src-shared/contracts/eval'
+import type { McmRun } from '../../src-shared/contracts/train'
+import type { CohortRecipe } from '../cohort/recipe'
+
+export interface DemoOptions {
+  outDir: string
+  cacheDir: string
+  seed: number
+  /** follow a job to its end with progress (the CLI draws bars on stderr) */
+  follow(job: Job): Promise<Job>
+  log(line: string): void
+}
+
+export interface DemoResult {
+  outDir: string
+  report: EvalReport
+  timings: Record<string, number>
+  cacheHits: string[]
+  computed: string[]
+  runId: number
+  finetunedModel: string
+  /** largest peak RSS of the job processes this run started (MiB) */
+  peakRssMiB: number
+}
+
+interface ModelsJobResult {
+  dir: string
+  reused: boolean
+  student: { name: string; weights: string; weightHash: string }
+  teacher: { name: string; weights: string; weightHash: string }
+}
+
+/** Recipe shipped with the app: the demo grid (patch size, mpp) comes from it, not from literals here. */
+function cohortRecipe(root: string): CohortRecipe {
+  return JSON.parse(readFileSync(join(root, 'resources', 'demo', 'cohort-recipe.json'), 'utf8')) as CohortRecipe
+}
+
+export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Promise<DemoResult> {
+  const timings: Record<string, number> = {}
+  const cacheHits: string[] = []
+  const computed: string[] = []
+  const call = core.dispatch
+  let peakRssMiB = Math.round(process.resourceUsage().maxRSS / 1024)
+  const follow = async (job: Job): Promise<Job> => {
+    const done = await o.follow(job)
+    peakRssMiB = Math.max(peakRssMiB, Number(done.result?.['peakRssMiB'] ?? 0))
+    return done
+  }
+  async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+    o.log(`\n== ${name}`)
+    const t0 = performance.now()
+    const r = await fn()
+    timings[name] = Math.round((performance.now() - t0) / 10) / 100
+    return r
+  }
+  const outDir = resolve(o.outDir)
+  mkdirSync(outDir, { recursive: true })
+  const recipe = cohortRecipe(appRoot)
+  const grid = { targetMpp: recipe.params.mpp, patchSize: recipe.params.patchSize, overlap: 0, minTissue: 0.5 }
+
+  const cohort = await step('cohort', async () => {
+    const job = await follow(core.jobs.start('demo.cohort', null, { outDir: join(o.cacheDir, 'cohort'), seed: o.seed }))
+    const r = job.result as { dir: string; labelsCsv: string; reused: boolean; slides: number }
+    ;(r.reused ? cacheHits : computed).push(`cohort (${r.slides} slides)`)
+    o.log(r.reused ? `reused cohort in ${r.dir}` : `generated ${r.slides} slides in ${r.dir}`)
+    return r
+  })
+
+  const models = await step('demo models', async () => {
+    const job = await follow(core.jobs.start('demo.models', null, { outDir: join(o.cacheDir, 'models') }))
+    const r = job.result as unknown as ModelsJobResult
+    ;(r.reused ? cacheHits : computed).push('demo student + teacher weights')
+    return r
+  })
+
+  const project = await step('project + slides + labels', async () => {
+    const name = `demo-seed-${o.seed}`
+    const existing = ((await call('project.list', {})) as Project[]).find((p) => p.name === name)
+    const p = existing ?? ((await call('project.create', { name })) as Project)
+    if (p.slideCount === 0) {
+      const added = (await call('slide.add', { projectId: p.id, paths: [cohort.dir] })) as { added?: unknown[]; failed?: unknown[] }
+      o.log(`added ${added.added?.length ?? '?'} slides${added.failed?.length ? `, ${added.failed.length} failed` : ''}`)
+      computed.push('project + slides')
+    } else {
+      o.log(`reused project "${name}" with ${p.slideCount} slides`)
+      cacheHits.push('project + slides')
+    }
+    await call('labels.import', { projectId: p.id, csvPath: cohort.labelsCsv })
+    return p
+  })
+
+  async function registered(name: string, file: string, kind: 'student' | 'teacher'): Promise<string> {
+    const all = (await call('model.list', {})) as ModelRecord[]
+    const hit = all.find((m) => m.name === name)
+    if (hit) return hit.name
+    const rec = (await call('model.import', { file, name, arch: 'smallcnn', kind })) as ModelRecord
+    return rec.name
+  }
+  const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student.weights, 'student')
+  const teacher = await registered(`${models.teacher.name}-${models.teacher.weightHash.slice(0, 8)}`, models.teacher.weights, 'teacher')
+
+  async function features(label: string, model: string): Promise<void> {
+    await step(`features: ${label}`, async () => {
+      const job = await follow((await call('features.extract', { projectId: project.id, model, grid, dtype: 'float16' })) as Job)
+      const r = job.result as { computed: number; skipped: number; patchesPerSecond: number | null }
+      if (r.computed === 0) cacheHits.push(`${label} features (${r.skipped} slides cached)`)
+      else computed.push(`${label} features (${r.computed} slides)`)
+      o.log(`${label}: ${r.computed} slides encoded, ${r.skipped} from the cache${r.patchesPerSecond ? `, ${r.patchesPerSecond.toFixed(0)} patches/s` : ''}`)
+    })
+  }
+  await features('teacher', teacher)
+  await features('baseline student', student)
+
+  const run = await step('MCM+KD fine-tuning (1 epoch) + frozen-student control', async () => {
+    const config = { seed: o.seed, epochs: 1, grid, control: true }
+    const runs = (await call('run.list', { projectId: project.id })) as McmRun[]
+    const same = runs.find(
+      (r) => r.status === 'succeeded' && r.student === student && r.teacher === teacher && r.outputModel && JSON.stringify(r.config.grid) === JSON.stringify({ ...r.config.grid, ...grid }) && r.config.seed === o.seed
+    )
+    if (same) {
+      cacheHits.push(`fine-tuning run ${same.id}`)
+      o.log(`reused fine-tuning run ${same.id} (same student, teacher, grid and seed)`)
+      return same
+    }
+    const started = (await call('train.start', { projectId: project.id, student, teacher, config })) as { run: McmRun; job: Job }
+    await follow(started.job)
+    computed.push(`fine-tuning run ${started.run.id}`)
+    return (await call('run.list', { projectId: project.id }) as McmRun[]).find((r) => r.id === started.run.id) as McmRun
+  })
+  const finetuned = run.outputModel
+  if (!finetuned) throw new Error(`fine-tuning run ${run.id} produced no model`)
+  await features('fine-tuned student', finetuned)
+
+  const report = await step('MIL evaluation (ABMIL, patient-level 5-fold CV)', async () => {
+    const job = await follow(
+      (await call('eval.start', {
+        projectId: project.id,
+        models: [student, finetuned, teacher],
+        roles: { [student]: 'baseline', [finetuned]: 'finetuned', [teacher]: 'teacher' },
+        aggregator: 'abmil',
+        folds: 5,
+        seed: o.seed,
+        out: join(outDir, 'evaluation'),
+        force: true,
+        finetuneRunId: run.id
+      })) as Job
+    )
+    return (await call('eval.report', { jobId: job.id })) as EvalReport
+  })
+
+  await step('exports', async () => {
+    for (const f of ['report.html', 'report.json', 'report.csv']) {
+      const src = join(outDir, 'evaluation', f)
+      if (existsSync(src)) copyFileSync(src, join(outDir, f))
+    }
+    await call('model.export', { model: finetuned, format: 'safetensors', out: join(outDir, 'model'), force: true })
+    await call('features.export', { projectId: project.id, model: finetuned, format: 'h5', out: join(outDir, 'features'), force: true })
+  })
+
+  const summary = { timings, cacheHits, computed, runId: run.id, finetunedModel: finetuned, peakRssMiB }
+  writeFileSync(join(outDir, 'demo-summary.json'), JSON.stringify(summary, null, 2))
+  return { outDir, report, ...summary }
+}
