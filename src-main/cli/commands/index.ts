@@ -6,6 +6,7 @@ import { slideCommands } from './slide'
 import { trainCommands } from './train'
 import { serveCommand } from './serve'
 import { benchCommand } from './bench'
+import { demoCommand } from './demo'
 import { labelCommands } from './labels'
 import { evalCommands } from './eval'
 import { modelCommands } from './model'
@@ -13,4 +14,4 @@ import { featureCommands } from './features'
 import { embedCommand } from './embed'
 import { backendCommand } from './backend'
 
-export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, embedCommand, backendCommand, serveCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]
