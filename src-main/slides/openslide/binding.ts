@@ -24,11 +24,12 @@ interface Fns {
 let fns: Fns | null | undefined
 let loadError = ''
 
-/** Library names tried in order: OPENSLIDE_LIB, 4.x, 3.x. */
-const CANDIDATES = (): string[] =>
-  [process.env['OPENSLIDE_LIB'], 'libopenslide.so.1', 'libopenslide.so.0', 'libopenslide-1.dll', 'libopenslide.1.dylib', 'libopenslide.0.dylib'].filter(
-    (x): x is string => !!x
-  )
+/** Library names tried in order: OPENSLIDE_LIB alone when set (explicit choice, also 'off'), else 4.x then 3.x. */
+const CANDIDATES = (): string[] => {
+  const explicit = process.env['OPENSLIDE_LIB']
+  if (explicit) return explicit === 'off' ? [] : [explicit]
+  return ['libopenslide.so.1', 'libopenslide.so.0', 'libopenslide-1.dll', 'libopenslide.1.dylib', 'libopenslide.0.dylib']
+}
 
 function load(): Fns | null {
   if (fns !== undefined) return fns
@@ -55,6 +56,7 @@ function load(): Fns | null {
       loadError = e instanceof Error ? e.message : String(e)
     }
   }
+  if (process.env['OPENSLIDE_LIB'] === 'off') loadError = 'disabled by OPENSLIDE_LIB=off'
   fns = null
   return null
 }
