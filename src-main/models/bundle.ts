@@ -19,7 +19,8 @@ export interface BundleInfo {
   files: { name: string; bytes: number; sha256: string }[]
 }
 
-export async function readBundleManifest(dir: string): Promise<BundleInfo> {
+/** Verify every file listed in SHA256SUMS; `requireWeights` also checks that the manifest's weights file is covered. */
+export async function readBundleManifest(dir: string, requireWeights = true): Promise<BundleInfo> {
   const sumsPath = join(dir, SUMS_FILE)
   if (!existsSync(sumsPath)) throw new Error(`${dir}: not a model bundle (no ${SUMS_FILE}); give the weights file instead`)
   const sums = readFileSync(sumsPath, 'utf8').split('\n').filter((l) => l.trim().length > 0)
@@ -36,6 +37,6 @@ export async function readBundleManifest(dir: string): Promise<BundleInfo> {
   }
   if (!files.some((f) => f.name === 'manifest.json')) throw new Error(`${dir}: ${SUMS_FILE} does not cover manifest.json`)
   const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown, join(dir, 'manifest.json'))
-  if (!files.some((f) => f.name === manifest.weightsFile)) throw new Error(`${dir}: ${SUMS_FILE} does not cover the weights ${manifest.weightsFile}`)
+  if (requireWeights && !files.some((f) => f.name === manifest.weightsFile)) throw new Error(`${dir}: ${SUMS_FILE} does not cover the weights ${manifest.weightsFile}`)
   return { manifest, weightsFile: manifest.weightsFile, files }
 }

@@ -11,6 +11,7 @@ import { openOnnxEncoder } from '../interop/onnx-encoder'
 import { fsyncPath, sha256File, writeDurable, writeFolderAtomic } from './atomic-files'
 import { ARCH_DEFAULTS, IMAGENET_MEAN, IMAGENET_STD, MANIFEST_FORMAT, parseManifest, type ModelManifest } from './manifest'
 import { readBundleManifest, writeSums } from './bundle'
+import { writeTfjsWeights } from './tfjs-weights'
 
 export interface ModelImportOptions {
   file: string
@@ -201,10 +202,10 @@ export class ModelRegistry {
     const rec = this.repo.resolve(ref)
     const m = this.manifestOf(rec)
     const weights = this.weightsFileOf(rec)
-    if (format === 'tfjs') {
-      throw new ApiError('unsupported', 'export to TF.js layers format is not implemented yet (safetensors and onnx are); use --format safetensors')
+    if (format === 'tfjs' && m.weightsFormat !== 'safetensors') {
+      throw new ApiError('unsupported', `model "${rec.name}" is an ONNX graph; TF.js export needs a zoo model (safetensors weights)`)
     }
-    if (format !== m.weightsFormat) {
+    if (format !== 'tfjs' && format !== m.weightsFormat) {
       throw new ApiError('unsupported', `model "${rec.name}" holds ${m.weightsFormat} weights; it exports as --format ${m.weightsFormat} (no conversion between ONNX and safetensors)`)
     }
     const actual = await sha256File(weights)
@@ -213,6 +214,12 @@ export class ModelRegistry {
     const weightsName = `${rec.name.replace(/[^A-Za-z0-9._-]+/g, '_')}.${m.weightsFormat}`
     try {
       await writeFolderAtomic(target, force, async (tmp) => {
+        if (format === 'tfjs') {
+          const written = writeTfjsWeights(tmp, weights, m)
+          writeDurable(join(tmp, 'manifest.json'), JSON.stringify(m, null, 2))
+          await writeSums(tmp, [...written, 'manifest.json'])
+          return
+        }
         const w = join(tmp, weightsName)
         copyFileSync(weights, w)
         fsyncPath(w)
@@ -223,7 +230,7 @@ export class ModelRegistry {
       if ((e as Error).message.includes('already exists')) throw new ApiError('conflict', (e as Error).message)
       throw e
     }
-    const bundle = await readBundleManifest(target)
+    const bundle = await readBundleManifest(target, format !== 'tfjs')
     return { out: target, files: bundle.files }
   }
 

@@ -40,7 +40,7 @@ describe('model registry', () => {
     await expect(core.dispatch('model.export', { model: 'tiny', format: 'onnx', out })).rejects.toThrow(/already exists \(use --force/)
     await core.dispatch('model.export', { model: 'tiny', format: 'onnx', out, force: true })
     await expect(core.dispatch('model.export', { model: 'tiny', format: 'safetensors', out: join(dir, 'x') })).rejects.toThrow(/exports as --format onnx/)
-    await expect(core.dispatch('model.export', { model: 'tiny', format: 'tfjs', out: join(dir, 'y') })).rejects.toThrow(/not implemented/)
+    await expect(core.dispatch('model.export', { model: 'tiny', format: 'tfjs', out: join(dir, 'y') })).rejects.toThrow(/ONNX graph; TF.js export needs a zoo model/)
 
     const again = (await core.dispatch('model.import', { file: out, name: 'tiny-again', arch: 'onnx' })) as ModelRecord
     expect(again.weightsHash).toBe(rec.weightsHash)
@@ -64,6 +64,14 @@ describe('model registry', () => {
     await core.dispatch('model.export', { model: rec.id, format: 'safetensors', out })
     expect(readFileSync(join(out, 'r18.safetensors'))).toEqual(readFileSync(st))
     expect(readFileSync(join(out, 'SHA256SUMS'), 'utf8')).toMatch(new RegExp(`^${rec.weightsHash}  r18\\.safetensors$`, 'm'))
+    // TF.js weights: model.json weightsManifest + one float32 shard, same names and values
+    const tfjsOut = join(dir, 'tfjs')
+    const t = (await core.dispatch('model.export', { model: 'r18', format: 'tfjs', out: tfjsOut })) as ModelExportReply
+    expect(t.files.map((f) => f.name).sort()).toEqual(['group1-shard1of1.bin', 'manifest.json', 'model.json'])
+    const mj = JSON.parse(readFileSync(join(tfjsOut, 'model.json'), 'utf8')) as { weightsManifest: { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }[] }
+    expect(mj.weightsManifest[0]?.weights).toEqual([{ name: 'fc.weight', shape: [2, 3], dtype: 'float32' }])
+    const shard = readFileSync(join(tfjsOut, 'group1-shard1of1.bin'))
+    expect(Array.from(new Float32Array(shard.buffer, shard.byteOffset, 6))).toEqual([1, 2, 3, 4, 5, 6])
     await expect(core.dispatch('model.import', { file: st, name: 'vit', arch: 'vit_small' })).rejects.toThrow(/says arch "resnet18"/)
     await expect(core.dispatch('model.import', { file: st, name: 'r18', arch: 'resnet18' })).rejects.toThrow(/already exists/)
   })
