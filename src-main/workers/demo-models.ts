@@ -1,4 +1,5 @@
 // Job kind 'demo.models': build (or reuse) the demo student and teacher (proxy-pretrained smallcnns, safetensors + manifests).
+import { join } from 'node:path'
 import { z } from 'zod'
 import type { JobKind } from '../jobs/job-context'
 import { initBackend } from '../ml/backend'
@@ -28,8 +29,8 @@ export const demoModels: JobKind = {
       reused: r.reused,
       backend: backend.chosen,
       recipeHash: r.index.recipeHash,
-      student: { name: student.name, weights: student.weightsFile, weightHash: student.weightHash, outputDim: student.outputDim },
-      teacher: { name: teacher.name, weights: teacher.weightsFile, weightHash: teacher.weightHash, outputDim: teacher.outputDim }
+      student: { name: student.name, weights: join(r.dir, student.weightsFile), manifest: join(r.dir, `${student.name}.json`), weightHash: student.weightHash, outputDim: student.outputDim },
+      teacher: { name: teacher.name, weights: join(r.dir, teacher.weightsFile), manifest: join(r.dir, `${teacher.name}.json`), weightHash: teacher.weightHash, outputDim: teacher.outputDim }
     }
   }
 }
