@@ -65,20 +65,33 @@ export class OpenSlideHost {
     }
   }
 
+  /** A request unanswered this long means the C library hangs on a hostile file: the host is killed. */
+  requestTimeoutMs = 30_000
+
   request(payload: Payload, signal?: AbortSignal): Promise<HostReply & { ok: true }> {
     const child = this.start()
     const id = this.nextId++
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
+        clearTimeout(timer)
         this.pending.delete(id)
         this.updateRef()
         reject(new Error('aborted'))
       }
+      const timer = setTimeout(() => {
+        if (!this.pending.has(id)) return
+        child.kill('SIGKILL') // the exit handler rejects every pending request
+      }, this.requestTimeoutMs)
+      timer.unref()
       if (signal?.aborted) return onAbort()
       signal?.addEventListener('abort', onAbort, { once: true })
+      const done = (): void => {
+        clearTimeout(timer)
+        signal?.removeEventListener('abort', onAbort)
+      }
       this.pending.set(id, {
-        resolve: (r) => (signal?.removeEventListener('abort', onAbort), resolve(r)),
-        reject: (e) => (signal?.removeEventListener('abort', onAbort), reject(e))
+        resolve: (r) => (done(), resolve(r)),
+        reject: (e) => (done(), reject(e))
       })
       this.updateRef()
       child.send({ id, ...payload } as HostRequest)

@@ -20,6 +20,7 @@ import { tempDir } from '../../helpers/tmp'
 const dir = tempDir('malformed-')
 const raster = generateTissueRaster(512, 384, 1)
 let base: TiffImageSpec
+let j2kBase: TiffImageSpec
 
 /** Open, read every level fully and every associated image: must throw a SlideError. */
 async function exercise(path: string): Promise<SlideError> {
@@ -98,6 +99,8 @@ const cases: Case[] = [
   { name: 'unknown compression 99', make: () => tiffWith('comp.tif', [{ ...base, compression: 99 }]), expect: /compression 99/ },
   { name: 'JPEG tiles of garbage', make: () => tiffWith('garbage.tif', [{ ...base, jpegTables: undefined, chunks: Array(4).fill(Buffer.alloc(300, 7)) } as TiffImageSpec]), expect: /cannot decode/ },
   { name: 'JPEG tiles truncated', make: () => tiffWith('half.tif', [{ ...base, chunks: [...base.chunks].map((c) => c.subarray(0, Math.floor(c.length / 3))) }]), expect: /cannot decode/ },
+  { name: 'JPEG 2000 tiles of garbage', make: () => tiffWith('j2k-garbage.tif', [{ ...base, jpegTables: undefined, compression: 33005, photometric: 2, chunks: Array(4).fill(Buffer.concat([Buffer.from([0xff, 0x4f, 0xff, 0x51]), Buffer.alloc(200, 9)])) } as TiffImageSpec]), expect: /cannot decode/ },
+  { name: 'JPEG 2000 tiles truncated', make: () => tiffWith('j2k-trunc.tif', [{ ...j2kBase, chunks: [...j2kBase.chunks].map((c) => c.subarray(0, 60)) }]), expect: /cannot decode|JPEG 2000/ },
   { name: 'tile width 0', make: () => tiffWith('tw0.tif', [{ ...base, extraTags: [{ tag: 322, type: TYPE.LONG, value: [0] }] }]), expect: /invalid tile size/ },
   { name: 'tile 100000 px', make: () => tiffWith('tw-huge.tif', [{ ...base, extraTags: [{ tag: 322, type: TYPE.LONG, value: [100000] }] }]), expect: /exceeds the 16384-px cap/ },
   { name: '16 bits per sample', make: () => tiffWith('bps.tif', [{ ...base, extraTags: [{ tag: 258, type: TYPE.SHORT, value: [16, 16, 16] }] }]), expect: /bits per sample|OpenSlide/ },
@@ -150,6 +153,8 @@ describe('malformed slide corpus', () => {
   beforeAll(async () => {
     base = await tiledImage(raster, { tileSize: 256, compression: 'jpeg', quality: 80 })
     base = { ...base, chunks: [...base.chunks] }
+    j2kBase = await tiledImage(raster, { tileSize: 256, compression: 'j2k-rgb', quality: 80 })
+    j2kBase = { ...j2kBase, chunks: [...j2kBase.chunks] }
     await writeTestSlide({ path: join(dir, 'dcm'), format: 'dicom', width: 512, height: 384, seed: 3 })
     copyFileSync(join(dir, 'dcm', 'level-0.dcm'), join(dir, 'dcm-copy.dcm'))
   })
@@ -172,6 +177,14 @@ describe('malformed slide corpus', () => {
       if (!c.viaHost) expect(ms).toBeLessThan(2000)
     })
   }
+
+  it('the JPEG 2000 decoder still works after the corrupt codestreams', async () => {
+    const path = await tiffWith('j2k-ok.tif', [j2kBase])
+    const slide = await openSlide(path)
+    const r = await slide.readRegion(0, 0, 0, 512, 384)
+    expect(r.data[3]).toBe(255)
+    await slide.close()
+  })
 
   it('zero-denominator resolution is tolerated (no mpp), not a crash', async () => {
     const path = await tiffWith('res0.tif', [{ ...base, extraTags: [{ tag: 282, type: TYPE.RATIONAL, value: [10, 0] }, { tag: 283, type: TYPE.RATIONAL, value: [10, 0] }, { tag: 296, type: TYPE.SHORT, value: [3] }] }])
