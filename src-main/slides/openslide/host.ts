@@ -37,6 +37,10 @@ function handle(req: HostRequest): HostReply {
       }
       case 'crash-for-test':
         process.abort()
+      // falls through (abort never returns)
+      case 'hang-for-test':
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, req.ms)
+        return { id: req.id, ok: true }
     }
   } catch (e) {
     return { id: req.id, ok: false, error: e instanceof Error ? e.message : String(e) }

@@ -9,6 +9,8 @@ export type HostRequest =
   | { id: number; op: 'associated'; handle: number; name: string }
   | { id: number; op: 'close'; handle: number }
   | { id: number; op: 'crash-for-test' }
+  /** blocks the host synchronously (as a hung C call would), for the timeout test */
+  | { id: number; op: 'hang-for-test'; ms: number }
 
 export type HostReply =
   | { id: number; ok: false; error: string }

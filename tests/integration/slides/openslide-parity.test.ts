@@ -4,7 +4,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { OpenSlideHandle, openSlideAvailability } from '../../../src-main/slides/openslide/binding'
-import { openSlideHost } from '../../../src-main/slides/openslide/openslide-client'
+import { OpenSlideHost, openSlideHost } from '../../../src-main/slides/openslide/openslide-client'
 import { openSlide } from '../../../src-main/slides/registry'
 import type { SlideSource } from '../../../src-main/slides/slide-source'
 import { SlideError } from '../../../src-main/slides/slide-source'
@@ -147,6 +147,13 @@ describe.skipIf(!availability.available)('npm readers vs OpenSlide', () => {
       await expect(viaHost.readRegion(0, 0, 0, 64, 64, aborted.signal)).rejects.toBeInstanceOf(SlideError)
       await viaHost.close()
       await ours.close()
+    })
+
+    it('kills a host that stops answering', async () => {
+      const host = new OpenSlideHost()
+      host.requestTimeoutMs = 300
+      await expect(host.request({ op: 'hang-for-test', ms: 20_000 })).rejects.toThrow(/host process died \(SIGKILL\)/)
+      host.stop()
     })
   })
 })
