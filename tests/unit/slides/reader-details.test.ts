@@ -1,7 +1,7 @@
 // Reader details: tile LRU (byte bound, eviction order, in-flight de-duplication), abort signals, and TIFFs
 // written by another writer (libvips `vips tiffsave`: LZW/Deflate with predictor, JPEG with RGB tiles).
 import { execFileSync } from 'node:child_process'
-import { existsSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
@@ -62,6 +62,28 @@ describe('abort and argument checks', () => {
     await expect(slide.readRegion(0, 0, 9, 10, 10)).rejects.toThrow(/level 9 does not exist/)
     await expect(slide.readRegion(0.5, 0, 0, 10, 10)).rejects.toThrow(/integers/)
     await slide.close()
+  })
+})
+
+describe.skipIf(!existsSync('/proc/self/fd'))('file descriptors', () => {
+  it('returns to baseline after 200 open/read/close cycles of valid and invalid slides', async () => {
+    const good = await writeTestSlide({ path: join(dir, 'fd.svs'), format: 'svs', width: 600, height: 400, seed: 2 })
+    const dcm = await writeTestSlide({ path: join(dir, 'fd-dcm'), format: 'dicom', width: 600, height: 400, seed: 2 })
+    const bad = join(dir, 'fd-bad.tif')
+    writeFileSync(bad, Buffer.concat([Buffer.from('II*\0'), Buffer.from([0xff, 0xff, 0, 0]), Buffer.alloc(100)]))
+    const fds = (): number => readdirSync('/proc/self/fd').length
+    const before = fds()
+    for (let i = 0; i < 200; i++) {
+      const path = i % 3 === 0 ? bad : i % 3 === 1 ? good.path : dcm.path
+      try {
+        const s = await openSlide(path)
+        await s.readRegion(0, 0, 0, 64, 64)
+        await s.close()
+      } catch (e) {
+        expect(e).toBeInstanceOf(SlideError)
+      }
+    }
+    expect(Math.abs(fds() - before)).toBeLessThanOrEqual(2)
   })
 })
 
