@@ -3,7 +3,7 @@
 // same workloads in Debian's PyTorch (/usr/bin/python3 + python3-torch) in the same run, with ratios. Every figure
 // names its backend and thread count. Quick mode (< 2 min): 112 px only, one timed step.
 import * as tf from '@tensorflow/tfjs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { execFile } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -40,14 +40,14 @@ async function forwardRate(size: number, batch: number, iters: number): Promise<
   return rate
 }
 
-async function trainRate(task: string, options: Record<string, unknown>, batch: Batch, workers: number, microBatch: number, steps: number): Promise<{ rate: number; numTensors: number[][] }> {
+async function trainRate(task: string, options: Record<string, unknown>, batch: Batch, workers: number, microBatch: number, steps: number): Promise<{ rate: number; ratePerCpuSecond: number; numTensors: number[][] }> {
   const trainer = await createTrainer({ task: { module: taskPath(task), options }, workers, microBatch, optimizer: { kind: 'adam', lr: 1e-4 } })
   try {
     const rows = batch[Object.keys(batch)[0] as string]?.shape[0] as number
     const numTensors: number[][] = [(await trainer.step(batch)).numTensors]
-    let seconds = 0
-    for (let i = 0; i < steps; i++) { const r = await trainer.step(batch); seconds += r.seconds; numTensors.push(r.numTensors) }
-    return { rate: (rows * steps) / seconds, numTensors }
+    let seconds = 0, cpu = 0
+    for (let i = 0; i < steps; i++) { const r = await trainer.step(batch); seconds += r.seconds; cpu += r.cpuSeconds; numTensors.push(r.numTensors) }
+    return { rate: (rows * steps) / seconds, ratePerCpuSecond: (rows * steps) / cpu, numTensors }
   } finally {
     await trainer.dispose()
   }
@@ -69,12 +69,13 @@ function torchBench(cfg: Record<string, unknown>): Promise<{ torch: string; resu
 
 export async function benchMl(ctx: BenchContext): Promise<Record<string, unknown>> {
   const cores = cpus().length
+  const load = loadavg()[0] ?? 0
   const backends = await describeBackends()
   ctx.log(`ml bench: backends ${backends.found.map((f) => `${f.name}=${f.available ? 'yes' : 'no'}`).join(', ')}`)
   const sizes = ctx.quick ? [112] : [224, 112]
   const figures: Record<string, unknown> = {
-    cores, tfjs: backends.tfjsVersion, backendChosen: backends.chosen, backendsFound: backends.found,
-    note: 'wasm = tfjs-backend-wasm SIMD + Tessera shims, 1 thread per worker; workers = data-parallel replicas (worker threads)'
+    cores, loadAverageAtStart: round2(load), tfjs: backends.tfjsVersion, backendChosen: backends.chosen, backendsFound: backends.found,
+    note: 'wasm = tfjs-backend-wasm SIMD + Tessera shims, 1 thread per worker; workers = data-parallel replicas (worker threads). *_per_cpu_s = images per CPU-second of the whole process (load-independent); wall figures are only meaningful when loadAverageAtStart is well below the core count'
   }
   const tfjs: Record<string, number> = {}
   for (const size of sizes) {
@@ -85,6 +86,7 @@ export async function benchMl(ctx: BenchContext): Promise<Record<string, unknown
       const batch = randomBatch({ x: [32, size, size, 3], target: [32, 512] })
       const r = await trainRate('feature-regression', { arch: 'resnet18' }, batch, workers, size >= 224 ? 16 : 32, ctx.quick ? 1 : 2)
       tfjs[`resnet18_train_${size}_eff32_wasm_${workers}worker_img_s`] = round2(r.rate)
+      tfjs[`resnet18_train_${size}_eff32_wasm_${workers}worker_img_per_cpu_s`] = round2(r.ratePerCpuSecond)
     }
   }
   for (const workers of [1, 2]) {
@@ -92,6 +94,7 @@ export async function benchMl(ctx: BenchContext): Promise<Record<string, unknown
     const batch = randomBatch({ x: [32, 64, 256], target: [32, 64, 256] })
     const r = await trainRate('encoder-regression', { dim: 256, heads: 4, depth: 2 }, batch, workers, 32, ctx.quick ? 1 : 3)
     tfjs[`encoder2x256_train_seq64_b32_wasm_${workers}worker_seq_s`] = round2(r.rate)
+    tfjs[`encoder2x256_train_seq64_b32_wasm_${workers}worker_seq_per_cpu_s`] = round2(r.ratePerCpuSecond)
   }
   figures['tfjs'] = tfjs
   ctx.log('ml bench: PyTorch anchor')

@@ -105,11 +105,11 @@ async function inlineTrainer(opts: TrainerOptions, microBatch: number): Promise<
     workers: 0,
     parameterCount: replica.gradSize,
     async step(batch) {
-      const t0 = performance.now()
+      const t0 = performance.now(), c0 = process.cpuUsage()
       const rows = batchRows(batch)
       const loss = replica.computeGradients(batch, microBatch, rows, grads)
       replica.applyGradients(grads)
-      return { loss, rows, numTensors: [tf.memory().numTensors], seconds: (performance.now() - t0) / 1000 }
+      return { loss, rows, numTensors: [tf.memory().numTensors], seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) }
     },
     snapshot: async () => replica.snapshot(),
     dispose: async () => replica.dispose()
@@ -139,7 +139,7 @@ async function threadTrainer(opts: TrainerOptions, n: number, microBatch: number
     workers: n,
     parameterCount: gradSize,
     async step(batch) {
-      const t0 = performance.now()
+      const t0 = performance.now(), c0 = process.cpuUsage()
       const rows = batchRows(batch)
       if (rows < n) throw new Error(`batch of ${rows} rows cannot be split across ${n} workers`)
       const shares = clients.map((_, w) => [Math.floor((w * rows) / n), Math.floor(((w + 1) * rows) / n)] as const)
@@ -150,7 +150,7 @@ async function threadTrainer(opts: TrainerOptions, n: number, microBatch: number
       }))
       const weights = shares.map(([s, e]) => (e - s) / rows)
       const applied = await Promise.all(clients.map((c) => c.call<{ numTensors: number }>({ type: 'apply', weights })))
-      return { loss: losses.reduce((a, l) => a + l.loss, 0), rows, numTensors: applied.map((a) => a.numTensors), seconds: (performance.now() - t0) / 1000 }
+      return { loss: losses.reduce((a, l) => a + l.loss, 0), rows, numTensors: applied.map((a) => a.numTensors), seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) }
     },
     snapshot: () => (clients[0] as WorkerClient).call<Float32Array>({ type: 'snapshot' }),
     async dispose() {
@@ -158,6 +158,11 @@ async function threadTrainer(opts: TrainerOptions, n: number, microBatch: number
       await Promise.all(clients.map((c) => c.worker.terminate()))
     }
   }
+}
+
+function cpuSince(c0: NodeJS.CpuUsage): number {
+  const d = process.cpuUsage(c0)
+  return (d.user + d.system) / 1e6
 }
 
 /** sha256 of a flat weight snapshot (to compare replicas or runs). */

@@ -35,4 +35,6 @@ export interface StepResult {
   numTensors: number[]
   /** wall seconds of the step (compute + gradient exchange + update) */
   seconds: number
+  /** CPU seconds of this whole process (all worker threads) during the step: a load-independent cost figure */
+  cpuSeconds: number
 }
