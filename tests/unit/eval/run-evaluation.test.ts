@@ -1,5 +1,5 @@
 // End to end on a synthetic cohort (labels decided by a few lesion patches): labels CSV → TRIDENT HDF5 features for a
-// weak "baseline" and a stronger "finetuned" encoder → ABMIL CV → report, heatmaps, manifest; reruns are identical.
+// weak "baseline" and a stronger "finetuned" encoder → ABMIL CV → report, heatmaps, manifest, overwrite rules.
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import h5wasm from 'h5wasm/node'
@@ -78,10 +78,10 @@ function params(out: string, extra: Partial<EvaluationParams> = {}): EvaluationP
 const numbers = (r: EvalReport): unknown => ({ models: r.models, comparisons: r.comparisons })
 
 describe('runEvaluation', () => {
-  it('writes the report contract, heatmaps and a verified manifest; same seed → identical numbers', async () => {
+  it('writes the report contract, heatmaps and a verified manifest', async () => {
+    // (identical reruns are checked through the CLI in tests/integration/eval/cli-eval.test.ts)
     const a = await runEvaluation(db, params(join(root, 'out-a')))
-    const b = await runEvaluation(db, params(join(root, 'out-b')))
-    expect(numbers(b.report)).toEqual(numbers(a.report))
+    expect(numbers(a.report)).toEqual(numbers(JSON.parse(readFileSync(join(root, 'out-a', 'report.json'), 'utf8')) as EvalReport))
 
     const report = JSON.parse(readFileSync(join(root, 'out-a', 'report.json'), 'utf8')) as EvalReport
     expect(report.models.map((m) => [m.name, m.role])).toEqual([
