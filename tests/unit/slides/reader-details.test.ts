@@ -1,13 +1,16 @@
 // Reader details: tile LRU (byte bound, eviction order, in-flight de-duplication), abort signals, and TIFFs
 // written by another writer (libvips `vips tiffsave`: LZW/Deflate with predictor, JPEG with RGB tiles).
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { describe, expect, it } from 'vitest'
 import { decodeLzw } from '../../../src-main/slides/codecs/lossless'
-import { openSlide } from '../../../src-main/slides/registry'
+import { completeJpeg } from '../../../src-main/slides/codecs/jpeg'
+import { openDicomFiles, openSlide } from '../../../src-main/slides/registry'
 import { SlideError } from '../../../src-main/slides/slide-source'
+import { writeDicomInstance } from '../../../src-main/slides/synth/dicom-writer'
+import { encodeJpegTiles } from '../../../src-main/slides/synth/encode'
 import { generateTissueRaster } from '../../../src-main/slides/synth/texture'
 import { writeTestSlide } from '../../../src-main/slides/synth/write-test-slide'
 import { TileCache } from '../../../src-main/slides/tile-cache'
@@ -84,6 +87,37 @@ describe.skipIf(!existsSync('/proc/self/fd'))('file descriptors', () => {
       }
     }
     expect(Math.abs(fds() - before)).toBeLessThanOrEqual(2)
+  })
+})
+
+describe('DICOM series', () => {
+  it('opens an explicit list of instance files', async () => {
+    const info = await writeTestSlide({ path: join(dir, 'list-dcm'), format: 'dicom', width: 600, height: 400, seed: 6 })
+    const files = readdirSync(info.path).map((n) => join(info.path, n))
+    const slide = await openDicomFiles(files)
+    expect(slide.metadata.levels.length).toBe(info.levels.length)
+    expect(slide.metadata.associatedImages).toEqual(['label'])
+    await slide.close()
+  })
+
+  it('leaves TILED_SPARSE holes transparent', async () => {
+    const raster = generateTissueRaster(512, 512, 8)
+    const enc = await encodeJpegTiles(raster, 256, 256, 80)
+    const frames = enc.tiles.map((t) => completeJpeg(t, enc.jpegTables ?? null, false))
+    const d = join(dir, 'holes')
+    mkdirSync(d, { recursive: true })
+    // frames for tiles 0, 1 and 3 only (tile 2 = bottom-left is missing), in shuffled order
+    const keep = [3, 0, 1]
+    writeDicomInstance({
+      path: join(d, 'a.dcm'), studyUid: '1.2', seriesUid: '1.2.1', instanceUid: '1.2.1.1', frameOfReferenceUid: '1.2.2', instanceNumber: 1,
+      imageType: 'ORIGINAL\\PRIMARY\\VOLUME\\NONE', totalWidth: 512, totalHeight: 512, tileWidth: 256, tileHeight: 256,
+      frames: keep.map((k) => frames[k]!), positions: keep.map((k) => [(k % 2) * 256 + 1, Math.floor(k / 2) * 256 + 1] as [number, number]), mpp: 0.5
+    })
+    const slide = await openSlide(d)
+    const r = await slide.readRegion(0, 0, 0, 512, 512)
+    const alpha = (x: number, y: number): number => r.data[(y * 512 + x) * 4 + 3]!
+    expect([alpha(10, 10), alpha(300, 10), alpha(300, 300), alpha(10, 300)]).toEqual([255, 255, 255, 0])
+    await slide.close()
   })
 })
 
