@@ -96,7 +96,7 @@ export async function openDicomFiles(files: string[]): Promise<SlideSource> {
 }
 
 /**
- * Open a whole-slide image (file, or folder / list-joined path of DICOM files). Reader chosen by content:
+ * Open a whole-slide image (a file, or a folder holding a DICOM WSI series). Reader chosen by content:
  * TIFF family → npm TIFF reader (falls back to OpenSlide for compressions it lacks), DICOM → DICOM reader,
  * vendor formats → OpenSlide (clear 'needs_openslide' error when absent).
  */
