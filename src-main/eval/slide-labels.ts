@@ -1,9 +1,10 @@
 // Slide labels: validate a labels CSV against the project's slides (row-numbered errors) and store label, patient id
 // and fold on the slides table. (Operates on the slides table directly; the slides repo belongs to another room.)
 import type { Db } from '../store/database'
-import { parseCsv } from '../interop/csv'
+import { parseCsv, type CsvTable } from '../interop/csv'
 
-const slideColumns = ['slide', 'slide_id', 'slide_name', 'slide_path', 'file', 'filename', 'file_name', 'wsi', 'image']
+// Name/file columns first: on a tie (several columns match every slide) a file name is less ambiguous than an id.
+const slideColumns = ['slide', 'slide_name', 'file', 'filename', 'file_name', 'slide_path', 'wsi', 'image', 'slide_id']
 const labelColumns = ['label', 'class', 'target', 'diagnosis']
 const patientColumns = ['patient', 'patient_id', 'case_id', 'case', 'subject']
 const foldColumns = ['fold']
@@ -64,22 +65,42 @@ function findColumn(header: readonly string[], names: readonly string[]): number
   return -1
 }
 
+/**
+ * The slide column: among the slide-like columns present (e.g. both `slide_id` and `file`), the one whose values
+ * name the most slides of the project; ties go to the earlier name in `slideColumns`. -1 when none is present.
+ */
+function bestSlideColumn(table: CsvTable, index: Map<string, SlideRow[]>): number {
+  const lower = table.header.map((h) => h.toLowerCase())
+  let best = -1
+  let bestHits = -1
+  for (const name of slideColumns) {
+    const col = lower.indexOf(name)
+    if (col < 0) continue
+    const hits = table.rows.filter((r) => (index.get((r.cells[col] ?? '').trim())?.length ?? 0) === 1).length
+    if (hits > bestHits) {
+      best = col
+      bestHits = hits
+    }
+  }
+  return best
+}
+
 /** Validate the CSV against the project's slides. Collects every problem (first 50) instead of stopping at the first. */
 export function planLabelImport(db: Db, projectId: number, csvText: string, fileName: string): LabelImportPlan {
   const table = parseCsv(csvText, fileName)
-  const slideCol = findColumn(table.header, slideColumns)
   const labelCol = findColumn(table.header, labelColumns)
   const patientCol = findColumn(table.header, patientColumns)
   const foldCol = findColumn(table.header, foldColumns)
   const found = `found columns: ${table.header.map((h) => `"${h}"`).join(', ')}`
+  const slides = db.prepare('SELECT id, name, path FROM slides WHERE project_id = ? ORDER BY id').all(projectId) as SlideRow[]
+  const index = slideIndex(slides)
+  const slideCol = bestSlideColumn(table, index)
   if (slideCol < 0 || labelCol < 0) {
     const missing = [slideCol < 0 ? `a slide column (one of ${slideColumns.join(', ')})` : null, labelCol < 0 ? `a label column (one of ${labelColumns.join(', ')})` : null]
       .filter(Boolean)
       .join(' and ')
     throw new LabelsCsvError(`${fileName} row 1: the header needs ${missing}; ${found}`, [])
   }
-  const slides = db.prepare('SELECT id, name, path FROM slides WHERE project_id = ? ORDER BY id').all(projectId) as SlideRow[]
-  const index = slideIndex(slides)
   const problems: string[] = []
   const seen = new Map<number, number>()
   const rows: LabelledSlide[] = []
