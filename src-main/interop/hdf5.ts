@@ -102,7 +102,9 @@ export async function readFeatureFileUnsafe(file: string): Promise<FeatureFileDa
     if (!keys.includes('coords')) throw new Hdf5FileError(file, `no "coords" dataset beside "${featName}"`)
     const fds = f.get(featName)
     const cds = f.get('coords')
-    if (!(fds instanceof m.Dataset) || !(cds instanceof m.Dataset)) throw new Hdf5FileError(file, `"${featName}" and "coords" must be datasets`)
+    if (!(fds instanceof m.Dataset) || !(cds instanceof m.Dataset)) {
+      throw new Hdf5FileError(file, `"${featName}" or "coords" is not a readable dataset (damaged file, or a group/link of that name)`)
+    }
     const fshape = fds.shape ?? []
     // TRIDENT/CLAM sometimes keep a leading batch axis of 1
     const shape = fshape.length === 3 && fshape[0] === 1 ? fshape.slice(1) : fshape
@@ -148,8 +150,16 @@ export async function readFeatureFileUnsafe(file: string): Promise<FeatureFileDa
     const coordsUnit: 'px' | 'um' = /^(um|µm|micron|microns|micrometer)/.test(unitAttr) || (stamp && unitAttr === '') ? 'um' : 'px'
     const layout = stamp ? 'stamp' : 'patch_size_level0' in attrs || 'encoder' in attrs || 'target_magnification' in attrs ? 'trident' : 'clam'
     return { file, layout, features, dim: d, count: n, coords, coordsUnit, attrs }
+  } catch (e) {
+    if (e instanceof Hdf5FileError) throw e
+    // h5wasm/libhdf5 errors on damaged files are terse ("name not defined!"): say what it means
+    throw new Hdf5FileError(file, `corrupt or unsupported HDF5 structure: ${(e as Error).message}`)
   } finally {
-    f.close()
+    try {
+      f.close()
+    } catch {
+      // a damaged file may fail to close cleanly; the reader process exits anyway
+    }
   }
 }
 
