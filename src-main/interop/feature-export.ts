@@ -56,7 +56,7 @@ export async function exportFeatureFiles(db: Db, o: FeatureExportOptions): Promi
         mpp: grid.params.targetMpp,
         weightHash: o.weightHash,
         appVersion: VERSION,
-        extra: { level0_mpp: level0Mpp, min_tissue: grid.params.minTissue, grid_key: grid.key, precision: set.dtype }
+        extra: { level0_mpp: level0Mpp, min_tissue: grid.params.minTissue, grid_key: grid.key, encoder_key: set.encoderKey, precision: set.dtype }
       }
       const file = tridentPath(out, attrs)
       if (existsSync(file) && !o.force) {

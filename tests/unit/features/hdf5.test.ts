@@ -36,6 +36,8 @@ describe('HDF5 feature files', () => {
     expect(back).toMatchObject({ layout: 'trident', dim: 3, count: 5, coordsUnit: 'px' })
     expect(Array.from(back.features)).toEqual(Array.from(features))
     expect(Array.from(back.coords)).toEqual(coords)
+    // a reader that does not answer in time is killed and reported
+    await expect(readFeatureFile(file, { timeoutMs: 1 })).rejects.toThrow(/slide_A\.h5: reading took longer than/)
     expect(back.attrs).toMatchObject({ patch_size: 224, patch_size_level0: 448, overlap: 0, name: 'slide A', encoder: 'tiny-onnx', mpp: 0.5, level0_width: 4000 })
   })
 
