@@ -198,5 +198,9 @@ export const trainContract = {
   ),
   'run.list': method<McmRun[]>()(z.strictObject({ projectId: z.number().int().positive().optional() }), 'List fine-tuning runs'),
   'run.get': method<McmRunDetail>()(z.strictObject({ id: runId }), 'One run: config, status, loss curve, checkpoints, evaluation'),
-  'run.inspection': method<McmInspection>()(z.strictObject({ id: runId }), 'Inspection data of a finished run (masks, cosines, error maps)')
+  'run.inspection': method<McmInspection>()(z.strictObject({ id: runId }), 'Inspection data of a finished run (masks, cosines, error maps)'),
+  'run.inspectWindow': method<Job>()(
+    z.strictObject({ id: runId, slide: z.string().min(1), col: z.number().int().min(0), row: z.number().int().min(0) }),
+    'Start an mcm.inspect job for any window (top-left grid cell col,row); its result.window is an InspectedWindow'
+  )
 } as const

@@ -5,7 +5,7 @@ import type { Handlers } from '../dispatch'
 import type { Services } from '../../core/services'
 import { ApiError } from '../errors'
 
-type TrainMethods = 'train.start' | 'train.resume' | 'run.list' | 'run.get' | 'run.inspection'
+type TrainMethods = 'train.start' | 'train.resume' | 'run.list' | 'run.get' | 'run.inspection' | 'run.inspectWindow'
 
 /** Checkpoints and exported weights live next to the database: <db dir>/runs/job-<id>. */
 function runDirFor(dbPath: string, jobId: number): string {
@@ -46,6 +46,10 @@ export function trainHandlers(s: Services): Pick<Handlers, TrainMethods> {
         checkpoints: s.runs.checkpoints(id),
         evaluation: s.runs.evaluation(id)
       }
+    },
+    'run.inspectWindow': ({ id, slide, col, row }) => {
+      const run = s.runs.get(id)
+      return s.jobs.start('mcm.inspect', run.projectId, { runId: id, slide, col, row })
     },
     'run.inspection': ({ id }) => {
       const ins = s.runs.inspection(id)

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs'
 import type { Job } from '../../../src-shared/domain/types'
 import type { McmRun, McmRunDetail } from '../../../src-shared/contracts/train'
-import { CliUsageError, requireString, type CliCommand } from '../command'
+import { CliUsageError, intOption, requireString, type CliCommand } from '../command'
 import { followJob } from './job'
 
 function readConfig(path: string): unknown {
@@ -67,6 +67,21 @@ export const trainCommands: CliCommand[] = [
     usage: '<run id>',
     async run(ctx, { positionals }) {
       return ctx.core().dispatch('run.get', { id: runId(positionals) })
+    }
+  },
+  {
+    name: 'run inspect',
+    summary: 'Inspection data of a run; with --slide/--col/--row, inspect that window now (mask, cosine before/after)',
+    usage: '<run id>',
+    options: { slide: { type: 'string' }, col: { type: 'string' }, row: { type: 'string' } },
+    optionHelp: ['--slide NAME   slide of the window', '--col C --row R  top-left grid cell of the s×s window'],
+    async run(ctx, args) {
+      const id = runId(args.positionals)
+      const slide = args.values['slide']
+      if (typeof slide !== 'string') return ctx.core().dispatch('run.inspection', { id })
+      const job = (await ctx.core().dispatch('run.inspectWindow', { id, slide, col: intOption(args, 'col', -1), row: intOption(args, 'row', -1) })) as Job
+      const done = await followJob(ctx, job)
+      return done.result?.['window']
     }
   },
   {

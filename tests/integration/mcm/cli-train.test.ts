@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import type { McmRunDetail } from '../../../src-shared/contracts/train'
+import type { InspectedWindow, McmInspection, McmRunDetail } from '../../../src-shared/contracts/train'
 import { tempDir } from '../../helpers/tmp'
 
 const BIN = join(import.meta.dirname, '..', '..', '..', 'bin', 'tessera.mjs')
@@ -56,5 +56,20 @@ describe('tessera train (CLI, synthetic cohort, wasm)', () => {
     expect(run.lossCurve.filter((p) => p.phase === 'control').length).toBe(run.lossCurve.filter((p) => p.phase === 'main').length)
     expect(run.checkpoints.some((c) => c.phase === 'main')).toBe(true)
     expect(run.evaluation?.after).toBe(e.after)
+
+    // stored inspection (chosen held-out windows + error maps), then on-demand inspection of one window
+    const ins = JSON.parse(tessera(db, 'run', 'inspect', String(out.runId), '--json').stdout) as McmInspection
+    expect(ins.windows.length).toBeGreaterThan(0)
+    const w = ins.windows[0] as InspectedWindow
+    expect(w.mask.filter(Boolean).length).toBeGreaterThan(0)
+    expect(w.mask.every(Boolean)).toBe(false)
+    w.mask.forEach((m, i) => expect(m ? typeof w.cosineAfter[i] : w.cosineAfter[i]).toBe(m ? 'number' : null))
+    expect(ins.errorMaps.some((m) => m.values.some((v) => v !== null))).toBe(true)
+    const click = tessera(db, 'run', 'inspect', String(out.runId), '--slide', w.slide, '--col', String(w.col), '--row', String(w.row), '--json')
+    expect(click.code, click.stderr.slice(-1500)).toBe(0)
+    const clicked = JSON.parse(click.stdout) as InspectedWindow
+    expect(clicked.size).toBe(3)
+    expect(clicked.cosineBefore.filter((c) => c !== null).length).toBe(clicked.mask.filter(Boolean).length)
+    expect(clicked.cosineAfter.filter((c) => c !== null).length).toBe(clicked.mask.filter(Boolean).length)
   })
 })
