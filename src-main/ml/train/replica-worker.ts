@@ -43,7 +43,7 @@ async function handle(msg: Msg): Promise<unknown> {
     case 'init': {
       await useBackend(msg.backend)
       replica = new Replica(await loadTask(msg.task), msg.optimizer)
-      const hash = createHash('sha256').update(new Uint8Array(replica.snapshot().buffer)).digest('hex')
+      const hash = createHash('sha256').update(new Uint8Array((await replica.snapshot()).buffer)).digest('hex')
       return { gradSize: replica.gradSize, bufferSize: replica.bufferSize, hash }
     }
     case 'attach': {
@@ -58,8 +58,8 @@ async function handle(msg: Msg): Promise<unknown> {
     }
     case 'grads': {
       const r = need(replica, 'grads'), s = need(shared, 'grads')
-      const loss = r.computeGradients(msg.batch, msg.microRows, msg.totalRows, s.grads[index] as Float32Array)
-      r.readBuffers(s.buffers[index] as Float32Array)
+      const loss = await r.computeGradients(msg.batch, msg.microRows, msg.totalRows, s.grads[index] as Float32Array)
+      await r.readBuffers(s.buffers[index] as Float32Array)
       return { loss }
     }
     case 'apply': {

@@ -48,7 +48,7 @@ export class Replica {
    * Gradient of mean loss over `batch` rows, weighted by rows/totalRows (so replicas' results just add up), summed
    * over micro-batches of at most `microRows` rows, written into `out` (length gradSize). Returns the weighted loss.
    */
-  computeGradients(batch: Batch, microRows: number, totalRows: number, out: Float32Array): number {
+  async computeGradients(batch: Batch, microRows: number, totalRows: number, out: Float32Array): Promise<number> {
     out.fill(0)
     const rows = batchRows(batch)
     let loss = 0
@@ -59,13 +59,14 @@ export class Replica {
       const inputs: Record<string, tf.Tensor> = {}
       for (const [k, v] of Object.entries(micro)) inputs[k] = tf.tensor(v.data, v.shape)
       const { value, grads } = tf.variableGrads(() => this.task.loss(inputs), this.task.trainable)
-      loss += (value.dataSync()[0] as number) * weight
+      // async reads: webgpu in Node cannot read synchronously (dataSync needs OffscreenCanvas there)
+      loss += ((await value.data())[0] as number) * weight
       let offset = 0
       for (const v of this.task.trainable) {
         const g = grads[v.name]
         // a variable the loss does not touch gets no gradient entry: its slot stays zero
         if (g) {
-          const data = g.dataSync() as Float32Array
+          const data = (await g.data()) as Float32Array
           for (let i = 0; i < data.length; i++) out[offset + i] = (out[offset + i] as number) + (data[i] as number) * weight
         }
         offset += v.size
@@ -90,9 +91,9 @@ export class Replica {
     })
   }
 
-  readBuffers(out: Float32Array): void {
+  async readBuffers(out: Float32Array): Promise<void> {
     let offset = 0
-    for (const v of this.task.buffers) { out.set(v.dataSync() as Float32Array, offset); offset += v.size }
+    for (const v of this.task.buffers) { out.set((await v.data()) as Float32Array, offset); offset += v.size }
   }
 
   writeBuffers(values: Float32Array): void {
@@ -105,10 +106,10 @@ export class Replica {
   }
 
   /** Trainable then buffer values, flat, in task order (for identical-init checks and export). */
-  snapshot(): Float32Array {
+  async snapshot(): Promise<Float32Array> {
     const out = new Float32Array(this.gradSize + this.bufferSize)
     let offset = 0
-    for (const v of [...this.task.trainable, ...this.task.buffers]) { out.set(v.dataSync() as Float32Array, offset); offset += v.size }
+    for (const v of [...this.task.trainable, ...this.task.buffers]) { out.set((await v.data()) as Float32Array, offset); offset += v.size }
     return out
   }
 

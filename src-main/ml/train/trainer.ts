@@ -107,11 +107,11 @@ async function inlineTrainer(opts: TrainerOptions, microBatch: number): Promise<
     async step(batch) {
       const t0 = performance.now(), c0 = process.cpuUsage()
       const rows = batchRows(batch)
-      const loss = replica.computeGradients(batch, microBatch, rows, grads)
+      const loss = await replica.computeGradients(batch, microBatch, rows, grads)
       replica.applyGradients(grads)
       return { loss, rows, numTensors: [tf.memory().numTensors], seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) }
     },
-    snapshot: async () => replica.snapshot(),
+    snapshot: () => replica.snapshot(),
     dispose: async () => replica.dispose()
   }
 }
