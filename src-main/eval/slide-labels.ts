@@ -76,7 +76,10 @@ function bestSlideColumn(table: CsvTable, index: Map<string, SlideRow[]>): numbe
   for (const name of slideColumns) {
     const col = lower.indexOf(name)
     if (col < 0) continue
-    const hits = table.rows.filter((r) => (index.get((r.cells[col] ?? '').trim())?.length ?? 0) === 1).length
+    const hits = table.rows.filter((r) => {
+      const v = (r.cells[col] ?? '').trim()
+      return (index.get(v) ?? index.get(baseName(v)) ?? index.get(stem(v)) ?? []).length === 1
+    }).length
     if (hits > bestHits) {
       best = col
       bestHits = hits
@@ -119,7 +122,8 @@ export function planLabelImport(db: Db, projectId: number, csvText: string, file
       continue
     }
     if (label === '') problems.push(`${where}: empty label for slide "${ref}"`)
-    const matches = index.get(ref) ?? []
+    // a path in the CSV (e.g. "slides/a.svs") also matches by its file name
+    const matches = index.get(ref) ?? index.get(baseName(ref)) ?? index.get(stem(ref)) ?? []
     if (matches.length === 0) {
       problems.push(`${where}: unknown slide "${ref}" (no slide of this project has that id, name or file name)`)
       continue

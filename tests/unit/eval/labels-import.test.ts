@@ -75,7 +75,7 @@ describe('labels import', () => {
 describe('labels import column choice', () => {
   it('uses the slide-like column that names the project’s slides (external slide_id + file name)', () => {
     const { db, projectId } = projectWithSlides()
-    const plan = planLabelImport(db, projectId, 'slide_id,file,label\nS-17,a.svs,1\nS-18,b.svs,0\n', 'cohort.csv')
+    const plan = planLabelImport(db, projectId, 'slide_id,file,label\nS-17,slides/a.svs,1\nS-18,slides/b.svs,0\n', 'cohort.csv')
     expect(plan.rows.map((r) => [r.slideName, r.label])).toEqual([
       ['a.svs', '1'],
       ['b.svs', '0']
