@@ -100,15 +100,13 @@ export async function createTrainer(opts: TrainerOptions): Promise<Trainer> {
 
 async function inlineTrainer(opts: TrainerOptions, microBatch: number): Promise<Trainer> {
   const replica = new Replica(await loadTask(opts.task), opts.optimizer)
-  const grads = new Float32Array(replica.gradSize)
   return {
     workers: 0,
     parameterCount: replica.gradSize,
     async step(batch) {
       const t0 = performance.now(), c0 = process.cpuUsage()
       const rows = batchRows(batch)
-      const loss = await replica.computeGradients(batch, microBatch, rows, grads)
-      replica.applyGradients(grads)
+      const loss = await replica.stepOnDevice(batch, microBatch)
       return { loss, rows, numTensors: [tf.memory().numTensors], seconds: (performance.now() - t0) / 1000, cpuSeconds: cpuSince(c0) }
     },
     snapshot: () => replica.snapshot(),
