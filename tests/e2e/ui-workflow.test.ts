@@ -202,6 +202,48 @@ describe.runIf(enabled)('workstation UI', () => {
     expect(times.frames).toBeGreaterThan(10)
   })
 
+  it('starts a tiny MCM+KD run from the training view and follows it to 100%', async () => {
+    await page.getByTestId('nav-Training').click()
+    await page.getByTestId('train-form').waitFor()
+    await expect(page.getByTestId('backend-note').textContent()).resolves.toMatch(/Backend: (cpu|wasm)\. /)
+    // validation: an out-of-range mask ratio is refused with the field named, and Start is disabled
+    await page.getByTestId('train-mask-ratio').fill('1.5')
+    await expect(page.getByTestId('train-problems').textContent()).resolves.toContain('mask.ratio')
+    await expect(page.getByTestId('train-start').isDisabled()).resolves.toBe(true)
+    await page.getByTestId('train-mask-ratio').fill('0.5')
+    await page.getByTestId('train-source').selectOption('synthetic')
+    await page.getByTestId('train-teacher').fill('synthetic-teacher')
+    // the synthetic cohort's defaults (6 slides of 12×12 patches) hold full 4×4 windows; 6 steps per phase
+    await page.getByTestId('train-max-steps').fill('6')
+    await screenshot(page, 'ui-07-training-form')
+    await page.getByTestId('train-start').click()
+    await page.getByTestId('run-detail').waitFor().catch(async (e: Error) => {
+      await screenshot(page, 'ui-08-training-failed')
+      throw new Error(`run did not start: ${(await page.locator('.page').textContent()) ?? ''}: ${e.message}`)
+    })
+    await expect
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 100_000, intervals: [500] })
+      .toMatch(/succeeded|failed|cancelled/)
+    expect(await page.getByTestId('run-status').textContent(), (await page.getByTestId('run-progress').textContent()) ?? '').toBe('succeeded')
+    await expect.poll(() => page.getByTestId('run-progress').textContent()).toContain('100%')
+    // the chart draws exactly the run's recorded main-phase loss curve (one path vertex per recorded step)
+    const runs = (await served.core.dispatch('run.list', {})) as { id: number }[]
+    const detail = (await served.core.dispatch('run.get', { id: runs[0]!.id })) as { lossCurve: { phase: string; loss: number }[] }
+    const recorded = detail.lossCurve.filter((p) => p.phase === 'main' && Number.isFinite(p.loss)).length
+    await expect
+      .poll(async () => ((await page.locator('[data-testid="loss-chart"] path[data-series^="MCM"]').getAttribute('d')) ?? '').match(/[ML]/g)?.length ?? 0)
+      .toBe(recorded)
+    console.log(`[ui e2e] run ${runs[0]!.id}: ${recorded} main-phase loss points recorded and drawn`)
+    expect(await page.getByTestId('run-row').count()).toBe(1)
+    await screenshot(page, 'ui-08-training-done')
+  })
+
+  it('opens the evaluation view', async () => {
+    await page.getByTestId('nav-Evaluation').click()
+    await page.getByRole('heading', { name: 'Evaluation' }).waitFor()
+    await screenshot(page, 'ui-09-evaluation')
+  })
+
   it('made no request outside the local server and logged no page errors', () => {
     expect(foreign).toEqual([])
     expect(errors).toEqual([])
