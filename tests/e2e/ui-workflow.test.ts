@@ -222,7 +222,7 @@ describe.runIf(enabled)('workstation UI', () => {
       throw new Error(`run did not start: ${(await page.locator('.page').textContent()) ?? ''}: ${e.message}`)
     })
     await expect
-      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 100_000, intervals: [500] })
+      .poll(() => page.getByTestId('run-status').textContent(), { timeout: 100_000, interval: 500 })
       .toMatch(/succeeded|failed|cancelled/)
     expect(await page.getByTestId('run-status').textContent(), (await page.getByTestId('run-progress').textContent()) ?? '').toBe('succeeded')
     await expect.poll(() => page.getByTestId('run-progress').textContent()).toContain('100%')
