@@ -105,7 +105,8 @@ th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
 classes ${escapeHtml(r.classes.join(', '))}${r.positive_class ? ` (positive: ${escapeHtml(r.positive_class)})` : ''} · seed ${r.seed} · ${escapeHtml(r.created_at)}</p>
 <h2>Models</h2>
 ${table(main.header, main.rows, 'models')}
-<p class="meta">AUC mean ± sd over folds; CI: ${escapeHtml(r.ci_method)}, ${r.bootstrap_resamples} resamples. AUC pooled = AUC of all out-of-fold predictions together.</p>
+<p class="meta">AUC mean ± sd over folds (folds whose test set lacks a class are left out). CIs: ${escapeHtml(r.ci_method)}; ${r.bootstrap_resamples} resamples.
+AUC pooled = one AUC over all out-of-fold predictions together (models of different folds are not calibrated to each other, so it can sit below the fold mean).</p>
 <h2>AUC per fold</h2>
 ${table(['model', ...foldIds.map((f) => `fold ${f}`), 'mean'], foldRows, 'folds')}
 <h2>Paired comparisons</h2>

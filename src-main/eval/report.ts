@@ -3,7 +3,7 @@
 import { toCsv } from '../interop/csv'
 import type { EvalReport, FinetuneSummary, FoldRow, ModelRole, ReportComparison, ReportModel } from '../../src-shared/contracts/eval'
 import { auc, balancedAccuracy, column, f1, rocCurve, type Predictions } from './metrics'
-import { bootstrapCi, compareAuc } from './statistics'
+import { bootstrapCi, bootstrapFoldMeanCi, compareAuc } from './statistics'
 import { deriveSeed } from './rng'
 
 export type { EvalReport, FinetuneSummary, FoldRow, ModelRole, ReportComparison, ReportModel } from '../../src-shared/contracts/eval'
@@ -62,10 +62,13 @@ export function buildReport(input: BuildReportInput): EvalReport {
   const resamples = input.bootstrapResamples ?? 2000
   const binary = input.classes.length === 2
   const models: ReportModel[] = input.models.map((m) => {
+    // *_ci goes with *_mean: CI of the fold-averaged metric (slides redrawn inside each fold); auc_pooled_ci goes
+    // with auc_pooled. The same tag for every model = identical resampled slide sets across models.
     const ci = (stat: (p: Predictions) => number, tag: string): [number, number] => {
-      const r = bootstrapCi(m.oof, stat, { seed: deriveSeed(input.seed, 'bootstrap', tag), resamples })
+      const r = bootstrapFoldMeanCi(m.oof, m.foldOf, stat, { seed: deriveSeed(input.seed, 'bootstrap', tag), resamples })
       return [r.lo, r.hi]
     }
+    const pooledCi = bootstrapCi(m.oof, auc, { seed: deriveSeed(input.seed, 'bootstrap', 'auc-pooled'), resamples })
     const aucs = m.folds.map((f) => f.auc).filter(Number.isFinite)
     return {
       name: m.name,
@@ -74,9 +77,9 @@ export function buildReport(input: BuildReportInput): EvalReport {
       dim: m.dim,
       auc_mean: mean(aucs),
       auc_sd: sd(aucs),
-      // same resample stream for every model (same tag): the CIs are computed on identical resampled slide sets
       auc_ci: ci(auc, 'auc'),
       auc_pooled: auc(m.oof),
+      auc_pooled_ci: [pooledCi.lo, pooledCi.hi],
       balanced_accuracy_mean: mean(m.folds.map((f) => f.balanced_accuracy).filter(Number.isFinite)),
       balanced_accuracy_ci: ci(balancedAccuracy, 'bacc'),
       f1_mean: mean(m.folds.map((f) => f.f1).filter(Number.isFinite)),
@@ -115,7 +118,7 @@ export function buildReport(input: BuildReportInput): EvalReport {
     n_slides: input.models[0]?.oof.labels.length ?? 0,
     n_patients: input.nPatients,
     bootstrap_resamples: resamples,
-    ci_method: 'percentile bootstrap (class-stratified) over pooled out-of-fold predictions, 95%',
+    ci_method: '95% percentile bootstrap, class-stratified: *_ci of the fold means (slides redrawn within each fold), auc_pooled_ci of the pooled out-of-fold predictions',
     models,
     comparisons,
     finetune: input.finetune,
@@ -129,13 +132,13 @@ const fmtCount = (v: number | null): string => (v === null ? '—' : v >= 1e6 ? 
 /** Rows of the model table shared by the printed table, the CSV and the HTML. */
 export function modelTable(r: EvalReport): { header: string[]; rows: string[][] } {
   return {
-    header: ['model', 'role', 'AUC mean ± sd', 'AUC 95% CI', 'AUC pooled', 'bal. acc', 'F1', 'params', 'GFLOPs/patch', 'patches/s'],
+    header: ['model', 'role', 'AUC mean ± sd', 'AUC 95% CI', 'AUC pooled [95% CI]', 'bal. acc', 'F1', 'params', 'GFLOPs/patch', 'patches/s'],
     rows: r.models.map((m) => [
       m.name,
       m.role,
       `${fmt(m.auc_mean)} ± ${fmt(m.auc_sd)}`,
       `[${fmt(m.auc_ci[0])}, ${fmt(m.auc_ci[1])}]`,
-      fmt(m.auc_pooled),
+      `${fmt(m.auc_pooled)} [${fmt(m.auc_pooled_ci[0])}, ${fmt(m.auc_pooled_ci[1])}]`,
       fmt(m.balanced_accuracy_mean),
       fmt(m.f1_mean),
       fmtCount(m.parameters),
@@ -163,8 +166,8 @@ export function printTable(r: EvalReport): string {
 /** CSV of the model summary (numbers unrounded). */
 export function modelsCsv(r: EvalReport): string {
   return toCsv(
-    ['model', 'role', 'auc_mean', 'auc_sd', 'auc_ci_lo', 'auc_ci_hi', 'auc_pooled', 'balanced_accuracy_mean', 'f1_mean', 'parameters', 'gflops_per_patch', 'patches_per_s', 'aggregator_parameters'],
-    r.models.map((m) => [m.name, m.role, m.auc_mean, m.auc_sd, m.auc_ci[0], m.auc_ci[1], m.auc_pooled, m.balanced_accuracy_mean, m.f1_mean, m.parameters, m.gflops_per_patch, m.patches_per_s, m.aggregator_parameters])
+    ['model', 'role', 'auc_mean', 'auc_sd', 'auc_ci_lo', 'auc_ci_hi', 'auc_pooled', 'auc_pooled_ci_lo', 'auc_pooled_ci_hi', 'balanced_accuracy_mean', 'f1_mean', 'parameters', 'gflops_per_patch', 'patches_per_s', 'aggregator_parameters'],
+    r.models.map((m) => [m.name, m.role, m.auc_mean, m.auc_sd, m.auc_ci[0], m.auc_ci[1], m.auc_pooled, m.auc_pooled_ci[0], m.auc_pooled_ci[1], m.balanced_accuracy_mean, m.f1_mean, m.parameters, m.gflops_per_patch, m.patches_per_s, m.aggregator_parameters])
   )
 }
 

@@ -77,6 +77,49 @@ export function bootstrapCi(
   return { estimate: stat(p), lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha), level, resamples, method: 'percentile, class-stratified bootstrap' }
 }
 
+/**
+ * Bootstrap CI of the MEAN over folds of a per-fold statistic (e.g. the fold-averaged AUC reported as auc_mean).
+ * Each resample redraws slides inside every fold × class cell, recomputes the statistic per fold and averages the
+ * folds where it is defined. `foldOf[i]` is the test fold of slide i. Cost: resamples × folds statistic evaluations.
+ */
+export function bootstrapFoldMeanCi(
+  p: Predictions,
+  foldOf: readonly number[],
+  stat: (p: Predictions) => number,
+  options: { resamples?: number; level?: number; seed: number }
+): BootstrapCi {
+  const resamples = options.resamples ?? 2000
+  const level = options.level ?? 0.95
+  const rng = mulberry32(options.seed)
+  const folds = [...new Set(foldOf)].sort((a, b) => a - b)
+  const cells = folds.map((f) => {
+    const idx = foldOf.flatMap((g, i) => (g === f ? [i] : []))
+    const fp = subset(p, idx)
+    return { idx, groups: groupByClass(fp.labels, fp.classes) }
+  })
+  const foldMean = (pick: (cell: { idx: number[]; groups: number[][] }) => ArrayLike<number>): number => {
+    let sum = 0
+    let used = 0
+    for (const cell of cells) {
+      const v = stat(subset(p, pick(cell)))
+      if (Number.isFinite(v)) {
+        sum += v
+        used++
+      }
+    }
+    return used === 0 ? NaN : sum / used
+  }
+  const values: number[] = []
+  for (let b = 0; b < resamples; b++) {
+    // indices inside a fold's subset → indices into p
+    const v = foldMean((cell) => Array.from(stratifiedResample(cell.groups, rng), (k) => cell.idx[k] as number))
+    if (Number.isFinite(v)) values.push(v)
+  }
+  values.sort((a, b) => a - b)
+  const alpha = (1 - level) / 2
+  return { estimate: foldMean((cell) => cell.idx), lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha), level, resamples, method: 'percentile, class-stratified bootstrap' }
+}
+
 export interface PairedTest {
   a_estimate: number
   b_estimate: number

@@ -46,6 +46,7 @@ export interface ReportModel {
   auc_sd: number
   auc_ci: [number, number]
   auc_pooled: number
+  auc_pooled_ci: [number, number]
   balanced_accuracy_mean: number
   balanced_accuracy_ci: [number, number]
   f1_mean: number

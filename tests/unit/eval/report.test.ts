@@ -17,7 +17,7 @@ function model(name: string, boost: number, seed: number): ModelEvaluation {
     raw.forEach((v, c) => (probs[i * 3 + c] = v / sum))
   }
   const folds = [0, 1, 2].map((fold) => ({ fold, auc: 0.8, balanced_accuracy: 0.6, f1: 0.6, n_test: 15, n_train: 25, n_validation: 5, best_epoch: 3, epochs_run: 6 }))
-  return { name, role: inferRole(name), features: 'x', dim: 8, oof: { labels, probs, classes: 3 }, foldOf: Array.from({ length: n }, (_, i) => i % 3), folds, aggregatorParameters: 10, seconds: 1 }
+  return { name, role: inferRole(name), features: 'x', dim: 8, oof: { labels, probs, classes: 3 }, foldOf: Array.from({ length: n }, (_, i) => Math.floor(i / 15)), folds, aggregatorParameters: 10, seconds: 1 }
 }
 
 describe('buildReport', () => {

@@ -90,8 +90,11 @@ describe('runEvaluation', () => {
     ])
     for (const m of report.models) {
       expect(m.folds).toHaveLength(5)
-      expect(m.auc_ci[0]).toBeLessThanOrEqual(m.auc_pooled)
-      expect(m.auc_ci[1]).toBeGreaterThanOrEqual(m.auc_pooled)
+      for (const [lo, hi] of [m.auc_ci, m.auc_pooled_ci]) {
+        expect(lo).toBeLessThanOrEqual(hi)
+        expect(lo).toBeGreaterThanOrEqual(0)
+        expect(hi).toBeLessThanOrEqual(1)
+      }
       expect(typeof m.balanced_accuracy_mean).toBe('number')
     }
     expect(report.models[0]!.gflops_per_patch).toBe(1.8)

@@ -1,7 +1,7 @@
 // Bootstrap CI against cases with a known answer; DeLong against a reference computed independently (numpy, below).
 import { describe, expect, it } from 'vitest'
 import { auc, type Predictions } from '../../../src-main/eval/metrics'
-import { bootstrapCi, delongTest, normalCdf, pairedBootstrap } from '../../../src-main/eval/statistics'
+import { bootstrapCi, bootstrapFoldMeanCi, delongTest, normalCdf, pairedBootstrap } from '../../../src-main/eval/statistics'
 
 function binary(labels: number[], p1: number[]): Predictions {
   const probs = new Float64Array(labels.length * 2)
@@ -40,6 +40,15 @@ describe('bootstrapCi', () => {
     expect(ci.hi).toBeCloseTo(0.3318, 2)
     expect(Math.abs(ci.lo - 0.2682)).toBeLessThan(0.004)
     expect(Math.abs(ci.hi - 0.3318)).toBeLessThan(0.004)
+  })
+  it('fold-mean CI: estimate = mean of the fold AUCs; zero width when every fold is perfectly separated', () => {
+    // fold 0 perfect (AUC 1), fold 1 inverted (AUC 0) → mean 0.5; resampling inside folds cannot change either
+    const p = binary([1, 0, 1, 0, 1, 0, 1, 0], [0.9, 0.1, 0.8, 0.2, 0.1, 0.9, 0.2, 0.8])
+    const ci = bootstrapFoldMeanCi(p, [0, 0, 0, 0, 1, 1, 1, 1], auc, { seed: 2, resamples: 200 })
+    expect([ci.estimate, ci.lo, ci.hi]).toEqual([0.5, 0.5, 0.5])
+    // a fold with one class only has no AUC and is left out of the mean
+    const q = binary([1, 0, 1, 0, 1, 1], [0.9, 0.1, 0.8, 0.2, 0.5, 0.6])
+    expect(bootstrapFoldMeanCi(q, [0, 0, 0, 0, 1, 1], auc, { seed: 2, resamples: 50 }).estimate).toBe(1)
   })
   it('is reproducible with the same seed and differs with another', () => {
     const p = binary([1, 0, 1, 0, 1, 0, 1, 0], [0.6, 0.4, 0.7, 0.65, 0.3, 0.2, 0.8, 0.5])
