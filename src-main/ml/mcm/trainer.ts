@@ -163,6 +163,9 @@ export class McmTrainer {
     let patches = 0
     let next: Promise<WindowBatch> | null = this.step < this.total ? this.batchAt(this.step) : null
     while (this.step < this.total && next) {
+      // yield to the event loop once per step: synchronous data sources resolve in microtasks only, and the cancel
+      // message from the parent (IPC, a macrotask) must get a chance to run
+      await new Promise<void>((r) => setImmediate(r))
       if (this.o.signal?.aborted) throw new CancelledError()
       const batch = await next
       // prefetch: the next batch's reads run while this step computes
