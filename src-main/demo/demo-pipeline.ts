@@ -65,7 +65,7 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   const grid = { targetMpp: recipe.params.mpp, patchSize: recipe.params.patchSize, overlap: 0, minTissue: 0.5 }
 
   const cohort = await step('cohort', async () => {
-    const job = await follow(core.jobs.start('demo.cohort', null, { outDir: join(o.cacheDir, 'cohort'), seed: o.seed }))
+    const job = await follow(core.jobs.start('demo.cohort', null, { outDir: join(o.cacheDir, `cohort-${o.seed}`), seed: o.seed }))
     const r = job.result as { dir: string; labelsCsv: string; reused: boolean; slides: number }
     ;(r.reused ? cacheHits : computed).push(`cohort (${r.slides} slides)`)
     o.log(r.reused ? `reused cohort in ${r.dir}` : `generated ${r.slides} slides in ${r.dir}`)
@@ -83,14 +83,16 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     const name = `demo-seed-${o.seed}`
     const existing = ((await call('project.list', {})) as Project[]).find((p) => p.name === name)
     const p = existing ?? ((await call('project.create', { name })) as Project)
-    if (p.slideCount === 0) {
-      const added = (await call('slide.add', { projectId: p.id, paths: [cohort.dir] })) as { added?: unknown[]; failed?: unknown[] }
-      o.log(`added ${added.added?.length ?? '?'} slides${added.failed?.length ? `, ${added.failed.length} failed` : ''}`)
-      computed.push('project + slides')
-    } else {
-      o.log(`reused project "${name}" with ${p.slideCount} slides`)
-      cacheHits.push('project + slides')
+    // re-adding is cheap (content keys) and keeps labels; it picks up a regenerated cohort
+    const added = (await call('slide.add', { projectId: p.id, paths: [cohort.dir] })) as { added?: unknown[]; failed?: unknown[] }
+    const failed = added.failed?.length ?? 0
+    if (failed > 0) throw new Error(`${failed} demo slides could not be added: ${JSON.stringify(added.failed).slice(0, 400)}`)
+    // slides of an older cohort (another recipe) would make slide names ambiguous for the labels
+    for (const stale of ((await call('slide.list', { projectId: p.id })) as { id: number; path: string }[]).filter((sl) => !sl.path.startsWith(cohort.dir))) {
+      await call('slide.remove', { id: stale.id })
     }
+    ;(existing ? cacheHits : computed).push('project + slides')
+    o.log(`${existing ? 'reused' : 'created'} project "${name}"; ${added.added?.length ?? 0} slides registered`)
     await call('labels.import', { projectId: p.id, csvPath: cohort.labelsCsv })
     return p
   })
@@ -99,7 +101,7 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     const all = (await call('model.list', {})) as ModelRecord[]
     const hit = all.find((m) => m.name === name)
     if (hit) return hit.name
-    const rec = (await call('model.import', { file, name, arch: 'smallcnn', kind })) as ModelRecord
+    const rec = (await call('model.import', { file: join(models.dir, file), name, arch: 'smallcnn', kind })) as ModelRecord
     return rec.name
   }
   const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student.weights, 'student')
