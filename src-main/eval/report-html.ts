@@ -74,7 +74,16 @@ export function renderReportHtml(r: EvalReport): string {
   const main = modelTable(r)
   const foldIds = [...new Set(r.models.flatMap((m) => m.folds.map((f) => f.fold)))].sort((a, b) => a - b)
   const foldRows = r.models.map((m) => [m.name, ...foldIds.map((id) => num(m.folds.find((f) => f.fold === id)?.auc)), num(m.auc_mean)])
-  const cmpRows = r.comparisons.map((c) => [`${c.b} − ${c.a}`, num(c.auc_diff), c.ci ? `[${num(c.ci[0])}, ${num(c.ci[1])}]` : '—', num(c.auc_diff_fold_mean), num(c.p_value, 4), c.method])
+  const ciText = (ci: [number, number] | null): string => (ci ? `[${num(ci[0])}, ${num(ci[1])}]` : '—')
+  const cmpRows = r.comparisons.map((c) => [
+    `${c.b} − ${c.a}`,
+    num(c.auc_diff_fold_mean),
+    ciText(c.ci_fold_mean),
+    num(c.p_value_fold_mean, 4),
+    num(c.auc_diff),
+    ciText(c.ci),
+    `${num(c.p_value, 4)} (${c.method})`
+  ])
   const ft = r.finetune
   const ftRows = ft
     ? [
@@ -110,7 +119,7 @@ AUC pooled = one AUC over all out-of-fold predictions together (models of differ
 <h2>AUC per fold</h2>
 ${table(['model', ...foldIds.map((f) => `fold ${f}`), 'mean'], foldRows, 'folds')}
 <h2>Paired comparisons</h2>
-${cmpRows.length ? table(['difference', 'ΔAUC (pooled)', '95% CI', 'ΔAUC (fold mean)', 'p-value', 'method'], cmpRows, 'comparisons') : '<p>Only one model: nothing to compare.</p>'}
+${cmpRows.length ? table(['difference', 'ΔAUC (fold mean)', '95% CI', 'p (paired bootstrap)', 'ΔAUC (pooled)', '95% CI', 'p (pooled)'], cmpRows, 'comparisons') : '<p>Only one model: nothing to compare.</p>'}
 <h2>Curves</h2>
 <div class="plots">
 <figure>${r.models.some((m) => m.roc) ? rocSvg(r) : '<p>ROC curves are drawn for binary tasks only (multi-class AUC is one-vs-rest macro).</p>'}<figcaption>ROC, pooled out-of-fold predictions</figcaption></figure>

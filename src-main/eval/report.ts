@@ -2,8 +2,8 @@
 // printed table. Pure data → data; the HTML rendering lives in report-html.ts.
 import { toCsv } from '../interop/csv'
 import type { EvalReport, FinetuneSummary, FoldRow, ModelRole, ReportComparison, ReportModel } from '../../src-shared/contracts/eval'
-import { auc, balancedAccuracy, column, f1, rocCurve, type Predictions } from './metrics'
-import { bootstrapCi, bootstrapFoldMeanCi, compareAuc } from './statistics'
+import { auc, balancedAccuracy, column, f1, rocCurve, subset, summarize, type Predictions } from './metrics'
+import { bootstrapCi, bootstrapFoldMeanCi, compareAuc, pairedFoldMeanBootstrap } from './statistics'
 import { deriveSeed } from './rng'
 
 export type { EvalReport, FinetuneSummary, FoldRow, ModelRole, ReportComparison, ReportModel } from '../../src-shared/contracts/eval'
@@ -69,7 +69,14 @@ export function buildReport(input: BuildReportInput): EvalReport {
       return [r.lo, r.hi]
     }
     const pooledCi = bootstrapCi(m.oof, auc, { seed: deriveSeed(input.seed, 'bootstrap', 'auc-pooled'), resamples })
-    const aucs = m.folds.map((f) => f.auc).filter(Number.isFinite)
+    // Fold metrics recomputed from the out-of-fold predictions, so every figure of the report derives from one source
+    // (in a real run they equal the CV's own fold rows; training details such as best_epoch are kept).
+    const folds = m.folds.map((f) => {
+      const idx = m.foldOf.flatMap((g, i) => (g === f.fold ? [i] : []))
+      const s = summarize(subset(m.oof, idx))
+      return { ...f, auc: s.auc, balanced_accuracy: s.balanced_accuracy, f1: s.f1, n_test: idx.length }
+    })
+    const aucs = folds.map((f) => f.auc).filter(Number.isFinite)
     return {
       name: m.name,
       role: m.role,
@@ -80,15 +87,15 @@ export function buildReport(input: BuildReportInput): EvalReport {
       auc_ci: ci(auc, 'auc'),
       auc_pooled: auc(m.oof),
       auc_pooled_ci: [pooledCi.lo, pooledCi.hi],
-      balanced_accuracy_mean: mean(m.folds.map((f) => f.balanced_accuracy).filter(Number.isFinite)),
+      balanced_accuracy_mean: mean(folds.map((f) => f.balanced_accuracy).filter(Number.isFinite)),
       balanced_accuracy_ci: ci(balancedAccuracy, 'bacc'),
-      f1_mean: mean(m.folds.map((f) => f.f1).filter(Number.isFinite)),
+      f1_mean: mean(folds.map((f) => f.f1).filter(Number.isFinite)),
       f1_ci: ci(f1, 'f1'),
       parameters: m.parameters ?? null,
       gflops_per_patch: m.gflops_per_patch ?? null,
       patches_per_s: m.patches_per_s ?? null,
       aggregator_parameters: m.aggregatorParameters,
-      folds: m.folds,
+      folds,
       roc: binary ? rocCurve(column(m.oof, 1), Array.from(m.oof.labels, (l) => l === 1)) : null
     }
   })
@@ -98,11 +105,19 @@ export function buildReport(input: BuildReportInput): EvalReport {
       const a = input.models[i] as ModelEvaluation
       const b = input.models[j] as ModelEvaluation
       const t = compareAuc(a.oof, b.oof, auc, deriveSeed(input.seed, 'paired', a.name, b.name))
-      const perFold = a.folds.map((fa) => {
-        const fb = b.folds.find((x) => x.fold === fa.fold)
-        return fb ? fb.auc - fa.auc : NaN
+      const folds = pairedFoldMeanBootstrap(a.oof, b.oof, a.foldOf, auc, { seed: deriveSeed(input.seed, 'paired-folds', a.name, b.name), resamples })
+      comparisons.push({
+        a: a.name,
+        b: b.name,
+        auc_diff: t.diff,
+        p_value: t.p_value,
+        method: t.method,
+        ci: t.ci ?? null,
+        auc_diff_fold_mean: folds.diff,
+        p_value_fold_mean: folds.p_value,
+        method_fold_mean: folds.method,
+        ci_fold_mean: folds.ci ?? null
       })
-      comparisons.push({ a: a.name, b: b.name, auc_diff: t.diff, auc_diff_fold_mean: mean(perFold.filter(Number.isFinite)), p_value: t.p_value, method: t.method, ci: t.ci ?? null })
     }
   }
   return {
@@ -159,7 +174,10 @@ export function printTable(r: EvalReport): string {
     line(widths.map((w) => '-'.repeat(w))),
     ...rows.map(line)
   ]
-  for (const c of r.comparisons) out.push(`${c.b} vs ${c.a}: ΔAUC ${c.auc_diff >= 0 ? '+' : ''}${fmt(c.auc_diff)} (p = ${fmt(c.p_value, 4)}, ${c.method})`)
+  const signed = (v: number): string => `${v >= 0 ? '+' : ''}${fmt(v)}`
+  for (const c of r.comparisons) {
+    out.push(`${c.b} vs ${c.a}: ΔAUC fold mean ${signed(c.auc_diff_fold_mean)} (p = ${fmt(c.p_value_fold_mean, 4)}, paired bootstrap); pooled ${signed(c.auc_diff)} (p = ${fmt(c.p_value, 4)}, ${c.method})`)
+  }
   return out.join('\n')
 }
 

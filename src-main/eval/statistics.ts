@@ -165,6 +165,58 @@ export function pairedBootstrap(
   }
 }
 
+/**
+ * Paired bootstrap of the fold-mean difference mean_f stat(b) − mean_f stat(a): each round redraws slides inside
+ * every fold × class cell, identically for both models. p-value as in pairedBootstrap.
+ */
+export function pairedFoldMeanBootstrap(
+  a: Predictions,
+  b: Predictions,
+  foldOf: readonly number[],
+  stat: (p: Predictions) => number,
+  options: { resamples?: number; seed: number }
+): PairedTest {
+  assertSameSlides(a, b)
+  const resamples = options.resamples ?? 2000
+  const rng = mulberry32(options.seed)
+  const folds = [...new Set(foldOf)].sort((x, y) => x - y)
+  const cells = folds.map((f) => {
+    const idx = foldOf.flatMap((g, i) => (g === f ? [i] : []))
+    return { idx, groups: groupByClass(subset(a, idx).labels, a.classes) }
+  })
+  const meanOver = (p: Predictions, picks: ArrayLike<number>[]): number => {
+    let sum = 0
+    let used = 0
+    for (const pick of picks) {
+      const v = stat(subset(p, pick))
+      if (Number.isFinite(v)) {
+        sum += v
+        used++
+      }
+    }
+    return used === 0 ? NaN : sum / used
+  }
+  const diffs: number[] = []
+  for (let r = 0; r < resamples; r++) {
+    const picks = cells.map((cell) => Array.from(stratifiedResample(cell.groups, rng), (k) => cell.idx[k] as number))
+    const d = meanOver(b, picks) - meanOver(a, picks)
+    if (Number.isFinite(d)) diffs.push(d)
+  }
+  diffs.sort((x, y) => x - y)
+  const le = diffs.filter((d) => d <= 0).length
+  const ge = diffs.filter((d) => d >= 0).length
+  const ea = meanOver(a, cells.map((c) => c.idx))
+  const eb = meanOver(b, cells.map((c) => c.idx))
+  return {
+    a_estimate: ea,
+    b_estimate: eb,
+    diff: eb - ea,
+    p_value: Math.min(1, (2 * (Math.min(le, ge) + 1)) / (diffs.length + 1)),
+    method: 'paired bootstrap of fold means (class-stratified within folds)',
+    ci: [quantileSorted(diffs, 0.025), quantileSorted(diffs, 0.975)]
+  }
+}
+
 function assertSameSlides(a: Predictions, b: Predictions): void {
   if (a.labels.length !== b.labels.length || a.classes !== b.classes) throw new Error('paired comparison needs predictions for the same slides and classes')
   for (let i = 0; i < a.labels.length; i++) if (a.labels[i] !== b.labels[i]) throw new Error(`paired comparison: label of slide #${i} differs between the two prediction sets`)

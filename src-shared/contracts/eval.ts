@@ -65,11 +65,15 @@ export interface ReportComparison {
   b: string
   /** pooled out-of-fold AUC of b minus that of a */
   auc_diff: number
-  /** mean over folds of (AUC_b − AUC_a) on the same folds */
-  auc_diff_fold_mean: number
+  /** p-value, test and 95% CI of auc_diff (pooled out-of-fold predictions) */
   p_value: number
   method: string
   ci: [number, number] | null
+  /** fold-mean AUC of b minus that of a (the auc_mean figures), with its paired bootstrap test */
+  auc_diff_fold_mean: number
+  p_value_fold_mean: number
+  method_fold_mean: string
+  ci_fold_mean: [number, number] | null
 }
 
 /** report.json. Keys named in issue #6 stay; new keys may be added. */

@@ -37,7 +37,8 @@ describe('buildReport', () => {
     expect(r.comparisons).toHaveLength(1)
     expect(r.comparisons[0]!.method).toBe('paired bootstrap (class-stratified)')
     expect(r.comparisons[0]!.auc_diff).toBeCloseTo(r.models[1]!.auc_pooled - r.models[0]!.auc_pooled, 12)
-    expect(printTable(r)).toMatch(/student-mcm vs student: ΔAUC \+/)
+    expect(printTable(r)).toMatch(/student-mcm vs student: ΔAUC fold mean \+.*pooled \+/)
+    expect(r.comparisons[0]!.auc_diff_fold_mean).toBeCloseTo(r.models[1]!.auc_mean - r.models[0]!.auc_mean, 12)
     expect(parseCsv(modelsCsv(r)).rows).toHaveLength(2)
     expect(parseCsv(foldsCsv(r)).rows).toHaveLength(6)
     // seeded: the same input gives the same CIs and p-values

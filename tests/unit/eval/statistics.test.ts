@@ -1,7 +1,7 @@
 // Bootstrap CI against cases with a known answer; DeLong against a reference computed independently (numpy, below).
 import { describe, expect, it } from 'vitest'
 import { auc, type Predictions } from '../../../src-main/eval/metrics'
-import { bootstrapCi, bootstrapFoldMeanCi, delongTest, normalCdf, pairedBootstrap } from '../../../src-main/eval/statistics'
+import { bootstrapCi, bootstrapFoldMeanCi, delongTest, normalCdf, pairedBootstrap, pairedFoldMeanBootstrap } from '../../../src-main/eval/statistics'
 
 function binary(labels: number[], p1: number[]): Predictions {
   const probs = new Float64Array(labels.length * 2)
@@ -81,6 +81,20 @@ describe('DeLong', () => {
     expect(delongTest(a, a, y.map((v) => v === 1)).p_value).toBe(1)
     expect(normalCdf(1.959963984540054)).toBeCloseTo(0.975, 6)
     expect(normalCdf(0)).toBeCloseTo(0.5, 7)
+  })
+  it('paired fold-mean bootstrap: identical models → Δ 0, p = 1; separated folds → the exact fold-mean difference', () => {
+    const pa = binary(y, a)
+    const folds = y.map((_, i) => i % 3)
+    const same = pairedFoldMeanBootstrap(pa, pa, folds, auc, { seed: 1, resamples: 200 })
+    expect([same.diff, same.p_value]).toEqual([0, 1])
+    // b perfect in every fold, a inverted in every fold → fold means 1 and 0, every resample gives Δ = 1
+    const labels = [1, 0, 1, 0, 1, 0, 1, 0]
+    const good = binary(labels, [0.9, 0.1, 0.8, 0.2, 0.7, 0.3, 0.6, 0.4])
+    const bad = binary(labels, [0.1, 0.9, 0.2, 0.8, 0.3, 0.7, 0.4, 0.6])
+    const r = pairedFoldMeanBootstrap(bad, good, [0, 0, 0, 0, 1, 1, 1, 1], auc, { seed: 1, resamples: 200 })
+    expect(r.diff).toBe(1)
+    expect(r.ci).toEqual([1, 1])
+    expect(r.p_value).toBeCloseTo(2 / 201, 12)
   })
   it('paired bootstrap agrees in direction and is seeded', () => {
     const pa = binary(y, a)
