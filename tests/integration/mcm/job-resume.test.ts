@@ -22,7 +22,7 @@ describe('train.mcm cancel and resume', () => {
       checkpointEvery: 3,
       control: false,
       heldOut: { maxWindows: 4 },
-      data: { source: 'synthetic', synthetic: { slides: 4, cols: 15, rows: 15, holes: 0 } }
+      data: { source: 'synthetic', synthetic: { slides: 3, cols: 12, rows: 12, holes: 0 } }
     }
     const started = (await c.dispatch('train.start', { projectId: project.id, student: 'tiny-cnn', teacher: 'synthetic', config })) as { run: McmRun; job: Job }
     // cancel once the run has passed its second checkpoint

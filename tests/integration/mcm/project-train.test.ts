@@ -33,8 +33,8 @@ describe('train.mcm on project slides', () => {
       ;(await c.dispatch('model.import', { file: join(dir, `${file}.safetensors`), name, arch: 'smallcnn', inputSize: 32 })) as ModelRecord
     }
     const grid = { patchSize: 32, targetMpp: 0.5 }
-    // capped at 10 steps per phase: this test checks the wiring; the one-epoch claim is checked on the synthetic cohort (cli-train)
-    const config = { seed: 1, window: { size: 3 }, batchWindows: 8, maxSteps: 10, checkpointEvery: 5, heldOut: { maxWindows: 8 }, grid, data: { source: 'project' } }
+    // capped at 6 steps per phase: this test checks the wiring; the one-epoch claim is checked on the synthetic cohort (cli-train)
+    const config = { seed: 1, window: { size: 3 }, batchWindows: 8, maxSteps: 6, checkpointEvery: 3, heldOut: { maxWindows: 8 }, grid, data: { source: 'project' } }
     const train = async (): Promise<{ run: McmRun; job: Job }> => {
       const started = (await c.dispatch('train.start', { projectId: project.id, student: 'S', teacher: 'T', config })) as { run: McmRun; job: Job }
       return { run: started.run, job: await c.jobs.wait(started.job.id) }
