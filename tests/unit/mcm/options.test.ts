@@ -133,6 +133,17 @@ describe('trainer options', () => {
     }
   })
 
+  it('s = 1 (no-context KD ablation) trains with nothing masked: every patch is its own target', async () => {
+    const losses: number[] = []
+    const t = trainer({ window: { size: 1 }, maxSteps: 3 }, 'main', { losses })
+    const p0 = snapshot(t, 'predictor')
+    await t.run()
+    expect(losses.length).toBe(3)
+    expect(losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true)
+    expect(snapshot(t, 'predictor')).not.toBe(p0)
+    t.dispose()
+  })
+
   it('a non-finite loss discards the step (weights kept) with a clear notice; 3 in a row stop the phase', async () => {
     const notices: string[] = []
     const t = trainer({ maxSteps: 1 }, 'main', { inject: [0], notices })
