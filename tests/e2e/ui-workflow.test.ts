@@ -225,6 +225,7 @@ describe.runIf(enabled)('workstation UI', () => {
     await page.getByTestId('train-teacher').fill('synthetic-teacher')
     // the synthetic cohort's defaults (6 slides of 12×12 patches) hold full 4×4 windows; 6 steps per phase
     await page.getByTestId('train-max-steps').fill('6')
+    await page.getByTestId('train-batch').fill('1')
     await screenshot(page, 'ui-07-training-form')
     await page.getByTestId('train-start').click()
     await page.getByTestId('run-detail').waitFor().catch(async (e: Error) => {
