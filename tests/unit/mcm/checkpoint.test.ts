@@ -45,6 +45,13 @@ describe('checkpoints', () => {
     expect(cleanStaging(dir)).toEqual([])
   })
 
+  it('a save that cannot be written fails loudly, naming the path (never a silent run without checkpoints)', async () => {
+    const dir = tempDir('ck-')
+    const blocked = join(dir, 'not-a-dir')
+    writeFileSync(blocked, 'a file where the checkpoint folder should be')
+    await expect(saveCheckpoint(blocked, 3, parts(3))).rejects.toThrow(/not-a-dir/)
+  })
+
   it('packs tensors losslessly', () => {
     const t = { a: { shape: [2, 2], data: new Float32Array([1.5, -2, Math.PI, 1e-30]) }, b: { shape: [1], data: new Float32Array([NaN]) } }
     const { bin, index } = packTensors(t)
