@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { parsePathList } from '../../../src-renderer/forms/path-list'
 import { defaultForm, toConfigInput, trainerBackends, validateForm } from '../../../src-renderer/forms/mcm-form'
-import { buildPointMap } from '../../../src-renderer/viewer/overlays/point-map'
+import { buildPointMap } from '../../../src-renderer/viewer/overlays/point-lattice'
 import { McmConfig } from '../../../src-shared/contracts/train'
 
 describe('path lists', () => {
