@@ -50,6 +50,7 @@ async function benchFile(ctx: BenchContext, format: SynthFormat, size: number, c
   const avail = openSlideAvailability()
   // interleaved rounds; each round uses fresh handles/caches so every round starts cold
   for (let round_ = 0; round_ < 3; round_++) {
+    ctx.log(`slides: ${format} round ${round_ + 1}/3`)
     const ours = await TiffSlide.open(path, { cache: new TileCache(32 * 2 ** 20) })
     rounds['ours']!.push(await timeRegions(points, (x, y) => ours.readRegion(x, y, 0, 224, 224)))
     await ours.close()
