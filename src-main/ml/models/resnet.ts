@@ -12,7 +12,7 @@ const layout: Record<ResnetArch, { blocks: number[]; bottleneck: boolean }> = {
   resnet50: { blocks: [3, 4, 6, 3], bottleneck: true }
 }
 
-function basicBlock(s: ParamStore, p: string, inC: number, c: number, stride: number): Forward4D {
+export function basicBlock(s: ParamStore, p: string, inC: number, c: number, stride: number): Forward4D {
   const c1 = conv2d(s, `${p}.conv1`, inC, c, 3, stride, 1), b1 = batchNorm2d(s, `${p}.bn1`, c)
   const c2 = conv2d(s, `${p}.conv2`, c, c, 3, 1, 1), b2 = batchNorm2d(s, `${p}.bn2`, c)
   const down = stride !== 1 || inC !== c ? [conv2d(s, `${p}.downsample.0`, inC, c, 1, stride), batchNorm2d(s, `${p}.downsample.1`, c)] as const : null

@@ -16,6 +16,15 @@ export function conv2d(store: ParamStore, name: string, inC: number, outC: numbe
 }
 
 /**
+ * Per-channel sum over N, H, W in two stages (over W, then N·H). The wasm Sum kernel accumulates sequentially in
+ * float32; over 6272+ elements (2×56×56) that loses ~1e-4 relative, which BN backward's cancellations amplify to
+ * percent-level gradient errors in early layers. PyTorch accumulates in double on CPU; two short sums get close.
+ */
+function sumNHW(t: tf.Tensor): tf.Tensor1D {
+  return tf.sum(tf.sum(t, 2), [0, 1]) as tf.Tensor1D
+}
+
+/**
  * nn.BatchNorm2d. Training normalises with batch statistics and updates running_mean/var (momentum 0.1, unbiased
  * variance) and num_batches_tracked, like PyTorch. The backward is a custom gradient: the autodiff of moments()
  * broadcasts with Tile (14 % of a wasm train step); the closed form needs only reductions and broadcast multiplies.
@@ -29,7 +38,8 @@ export function batchNorm2d(store: ParamStore, name: string, channels: number, e
   const trainFn = tf.customGrad((x, g, b, save) => {
     const x4 = x as tf.Tensor4D
     const n = x4.shape[0] * x4.shape[1] * x4.shape[2]
-    const { mean, variance } = tf.moments(x4, [0, 1, 2])
+    const mean = tf.div(sumNHW(x4), n)
+    const variance = tf.div(sumNHW(tf.squaredDifference(x4, mean)), n)
     const invStd = tf.rsqrt(tf.add(variance, eps))
     const xhat = tf.mul(tf.sub(x4, mean), invStd)
     ;(save as tf.GradSaveFunc)([xhat, invStd, g as tf.Tensor])
@@ -44,8 +54,8 @@ export function batchNorm2d(store: ParamStore, name: string, channels: number, e
       gradFunc: (dy, saved) => {
         const [xh, inv, gm] = saved as [tf.Tensor, tf.Tensor, tf.Tensor]
         const dyT = dy as tf.Tensor
-        const dBeta = tf.sum(dyT, [0, 1, 2])
-        const dGamma = tf.sum(tf.mul(dyT, xh), [0, 1, 2])
+        const dBeta = sumNHW(dyT)
+        const dGamma = sumNHW(tf.mul(dyT, xh))
         // dx = γ·invstd/N · (N·dy − Σdy − x̂·Σ(dy·x̂))
         const scale = tf.div(tf.mul(gm, inv), n)
         const dx = tf.mul(tf.sub(tf.sub(tf.mul(dyT, n), dBeta), tf.mul(xh, dGamma)), scale)

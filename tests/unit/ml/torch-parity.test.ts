@@ -87,15 +87,13 @@ describe('PyTorch parity (wasm backend)', () => {
       const p = model.params.get(name)
       expect(relErr(p?.variable.dataSync() ?? [], ref), name).toBeLessThan(1e-4)
     }
-    // KNOWN GAP: only the last block's gradient is asserted. Deeper gradients (bn1.weight, layer1.0.conv1.weight) deviate
-    // 1.7–2.6 % from torch at 224 (≈1e-3 at 64×64) on BOTH the cpu and wasm backends (so not a shim bug; torch f32 vs f64
-    // agree to 3e-6). Unresolved: see the B1 report.
-    for (const [name, ref] of Object.entries(parity.resnet18_train_grads).filter(([n]) => n.startsWith('layer4.'))) {
+    // deep gradients are sensitive to float32 summation order in BatchNorm reductions (see layers.ts sumNHW)
+    for (const [name, ref] of Object.entries(parity.resnet18_train_grads)) {
       const p = model.params.get(name)
       if (!p) throw new Error(`no parameter ${name}`)
       const g = grads[p.variable.name] as tf.Tensor
       const torchLayout = tfToTorch({ shape: g.shape, data: g.dataSync() as Float32Array }, p.layout).data.slice(0, ref.length)
-      expect(relErr(torchLayout, ref), name).toBeLessThan(1e-3)
+      expect(relErr(torchLayout, ref), name).toBeLessThan(1e-4)
     }
     tf.dispose([x, wT, value, ...Object.values(grads)]); model.dispose()
   })
