@@ -74,11 +74,17 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
     const classes = [...new Set(slides.map((s) => s.label))].sort()
     if (classes.length < 2) throw new Error(`every labelled slide has label "${classes[0]}": need at least 2 classes`)
     const classIndex = new Map(classes.map((c, i) => [c, i]))
+    const slidePosition = new Map(slides.map((s, i) => [s.slideId, i]))
     progress(0.01, `${slides.length} labelled slides, classes ${classes.join(', ')}`)
 
     const sets: BagSet[] = []
     for (const model of p.models) {
       sets.push(await timed('load_features', () => (p.featuresDir ? bagsFromFolder(p.featuresDir, model, slides) : bagsFromCache(db, model, slides, p.gridKey))))
+      // Invariant used below (paired tests, predictions.csv, heatmaps): every set holds the labelled slides in one order.
+      const loaded = sets[sets.length - 1] as BagSet
+      if (loaded.bags.length !== slides.length || loaded.bags.some((b, i) => b.slideId !== slides[i]?.slideId)) {
+        throw new Error(`features of ${model} do not cover the ${slides.length} labelled slides in order (internal error)`)
+      }
       progress(0.02, `features of ${model} loaded`)
     }
     // One split for every model: the comparison is paired on identical folds.
@@ -104,7 +110,7 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
       attentionDim: p.attentionDim ?? defaultMilConfig.attentionDim
     }
     for (const [mi, set] of sets.entries()) {
-      const bags: FeatureBag[] = set.bags.map((b) => ({ ...b, label: classIndex.get((slides.find((s) => s.slideId === b.slideId) as LabelledSlideRecord).label) as number }))
+      const bags: FeatureBag[] = set.bags.map((b) => ({ ...b, label: classIndex.get((slides[slidePosition.get(b.slideId) as number] as LabelledSlideRecord).label) as number }))
       const cv = await timed(`cv_${set.model}`, () =>
         crossValidate(bags, splits, {
           ...options,
@@ -164,7 +170,7 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
         for (const [mi, set] of sets.entries()) {
           const cv = results[mi] as CrossValidationResult
           for (const bag of set.bags) {
-            const i = slides.findIndex((s) => s.slideId === bag.slideId)
+            const i = slidePosition.get(bag.slideId) as number
             const scores = cv.patchScores.get(bag.slideId)
             if (!scores) continue
             const h = {
