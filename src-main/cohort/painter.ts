@@ -165,16 +165,18 @@ export function paintSlide(p: CohortParams, seed: number, label: 0 | 1, style: S
   // 3. atypia: extended lesions (label 1) or many small foci (label 0) of equal expected total area
   const peak = rng.uniform(p.atypiaPeak[0], p.atypiaPeak[1])
   const lesionCount = rng.int(p.lesionsPerSlide[0], p.lesionsPerSlide[1])
-  const ratio = (p.lesionRadiusPatches / p.focusRadiusPatches) ** 2
+  // E[r²] of a radius uniform in [a, b] is (a² + ab + b²)/3: foci outnumber lesions by the area ratio
+  const [fa, fb] = p.focusRadiusPatches
+  const ratio = p.lesionRadiusPatches ** 2 / ((fa * fa + fa * fb + fb * fb) / 3)
   const count = label === 1 ? lesionCount : Math.round(lesionCount * ratio)
-  const radius = (label === 1 ? p.lesionRadiusPatches : p.focusRadiusPatches) * p.patchSize
   const bumps: AtypiaBump[] = []
   for (let tries = 0; bumps.length < count && tries < 10000; tries++) {
     const x = rng.uniform(0, w)
     const y = rng.uniform(0, h)
     const k = Math.floor(y) * w + Math.floor(x)
     if ((tissue[k] as number) < 1) continue
-    bumps.push({ x, y, radius: radius * rng.uniform(0.85, 1.15), peak: peak * rng.uniform(0.85, 1.0) })
+    const radius = label === 1 ? p.lesionRadiusPatches * rng.uniform(0.85, 1.15) : rng.uniform(fa, fb)
+    bumps.push({ x, y, radius: radius * p.patchSize, peak: peak * rng.uniform(0.85, 1.0) })
   }
 
   // 4. nuclei by thinning a uniform candidate stream with tissue × density × crowding

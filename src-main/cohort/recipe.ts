@@ -27,8 +27,8 @@ export interface CohortParams {
   /** class 1: extended lesions per slide and their radius in patches */
   lesionsPerSlide: [number, number]
   lesionRadiusPatches: number
-  /** class 0: focal clusters, radius in patches; their count makes the atypical area equal to class 1's on average */
-  focusRadiusPatches: number
+  /** class 0: focal clusters, radius range in patches; their count makes the atypical area equal to class 1's on average */
+  focusRadiusPatches: [number, number]
   /** per-slide peak atypia (0..1), drawn uniformly; the same range for both classes */
   atypiaPeak: [number, number]
   /** how atypia changes a nucleus: radius gain, darkness gain, crowding gain, shape irregularity */
@@ -56,8 +56,8 @@ export interface CohortRecipe {
 }
 
 export const DEFAULT_PARAMS: CohortParams = {
-  slides: 30,
-  patientsWithTwoSlides: 6,
+  slides: 40,
+  patientsWithTwoSlides: 8,
   mpp: 1.0,
   appMag: 10,
   patchSize: 64,
@@ -69,12 +69,12 @@ export const DEFAULT_PARAMS: CohortParams = {
   nucleusRadius: [2.3, 3.0],
   lesionsPerSlide: [2, 3],
   lesionRadiusPatches: 2.0,
-  focusRadiusPatches: 0.75,
-  atypiaPeak: [0.45, 1.0],
-  atypiaRadiusGain: 0.45,
-  atypiaDarknessGain: 0.35,
-  atypiaCrowdingGain: 0.6,
-  atypiaIrregularity: 0.35,
+  focusRadiusPatches: [0.4, 0.75],
+  atypiaPeak: [0.55, 1.0],
+  atypiaRadiusGain: 0.7,
+  atypiaDarknessGain: 0.5,
+  atypiaCrowdingGain: 0.8,
+  atypiaIrregularity: 0.5,
   lymphClusters: [2, 6],
   stainHueJitter: 0.12,
   stainScale: [0.8, 1.2],
@@ -82,7 +82,7 @@ export const DEFAULT_PARAMS: CohortParams = {
 }
 
 export const PARAM_REASONS: Record<keyof CohortParams, string> = {
-  slides: '20–40 slides: enough for 5-fold patient-level CV with ~6 slides per test fold, small enough for a < 15 min demo on 2 cores.',
+  slides: '40 slides (the top of the 20–40 range): 5-fold patient-level CV leaves ~32 training bags per fold; with 30 the ABMIL folds were too noisy to rank extractors (calibration v1).',
   patientsWithTwoSlides: 'Some patients contribute two slides (same label, same stain batch) so folds must split by patient, not by slide.',
   mpp: '1.0 µm/px (10×) instead of 0.5: 4× fewer pixels to generate, store and read, while nuclei (5–9 µm) still span 5–9 px.',
   appMag: 'Consistent with 1.0 µm/px (20× ≈ 0.5 µm/px).',
@@ -95,12 +95,12 @@ export const PARAM_REASONS: Record<keyof CohortParams, string> = {
   nucleusRadius: 'Baseline nuclear radius varies per slide (2.3–3.0 px), so nuclear size alone is not a slide-level label.',
   lesionsPerSlide: 'Label 1 slides carry 2–3 extended lesions: the label is carried by a few regions, a MIL setting.',
   lesionRadiusPatches: 'Lesions span about 4 patches across (radius 2): only the arrangement over neighbouring patches shows they are extended.',
-  focusRadiusPatches: 'Label 0 foci are smaller than ~1.5 patches but as atypical at their peak, and numerous enough that the total atypical area matches label 1: counting atypical patches does not separate the classes.',
-  atypiaPeak: 'Peak atypia varies per slide over the same range in both classes, so "how atypical is the worst patch" is ambiguous.',
-  atypiaRadiusGain: 'Atypical nuclei are up to 45 % larger: visible but overlapping with the per-slide baseline range.',
-  atypiaDarknessGain: 'Hyperchromasia: up to 35 % more haematoxylin.',
-  atypiaCrowdingGain: 'Crowding: up to 60 % more nuclei in atypical areas.',
-  atypiaIrregularity: 'Pleomorphism: nuclear outline modulated by up to ±35 %.',
+  focusRadiusPatches: 'Label 0 foci have radius 0.4–0.75 patch (at most ~1.5 patches across), are as atypical at their peak, and are numerous enough that the total atypical area matches label 1: counting atypical patches does not separate the classes; the largest foci can fill one patch, so only neighbouring patches tell a focus from a lesion.',
+  atypiaPeak: 'Peak atypia varies per slide over the same range (0.55–1.0) in both classes, so "how atypical is the worst patch" is ambiguous.',
+  atypiaRadiusGain: 'Atypical nuclei are up to 70 % larger (calibration v1 with 45 % gave chance-level AUC for both models: the atypia drowned in the per-slide baseline variation).',
+  atypiaDarknessGain: 'Hyperchromasia: up to 50 % more haematoxylin.',
+  atypiaCrowdingGain: 'Crowding: up to 80 % more nuclei in atypical areas.',
+  atypiaIrregularity: 'Pleomorphism: nuclear outline modulated by up to ±50 %.',
   lymphClusters: 'Lymphocyte clusters (small, dark, round) in both classes make dark/dense patches that are not atypia: colour statistics alone are misled.',
   stainHueJitter: 'Per-slide stain variation (hue of H and E), as between staining batches.',
   stainScale: 'Per-slide stain intensity ±20 %.',
@@ -108,7 +108,7 @@ export const PARAM_REASONS: Record<keyof CohortParams, string> = {
 }
 
 export const CLASSES: Record<string, string> = {
-  '0': 'focal: atypical nuclei only in small foci (< ~1.5 patches across), scattered',
+  '0': 'focal: atypical nuclei only in many small scattered foci (at most ~1.5 patches across)',
   '1': 'extended: atypical nuclei in 2–3 contiguous lesions spanning ~4 patches across, with a gradient from core to rim'
 }
 
@@ -121,7 +121,7 @@ export function makeRecipe(seed: number, overrides: Partial<CohortParams> = {}, 
 }
 
 /** Hash of what decides the bytes: seed + params + generator version (reasons and names are not part of it). */
-export const GENERATOR_VERSION = 1
+export const GENERATOR_VERSION = 2
 
 export function recipeHash(recipe: CohortRecipe): string {
   const keys = Object.keys(recipe.params).sort() as (keyof CohortParams)[]
