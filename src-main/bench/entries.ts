@@ -7,5 +7,6 @@ export const benchEntries: Record<string, () => Promise<BenchFn>> = {
   features: async () => (await import('./features')).benchFeatures,
   ml: async () => (await import('./ml')).benchMl,
   eval: async () => (await import('./eval')).benchEval,
+  mcm: async () => (await import('./mcm')).benchMcm,
   demo: async () => (await import('./demo')).benchDemo
 }
