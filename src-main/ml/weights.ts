@@ -47,11 +47,23 @@ export function tfToTorch(t: NamedTensor, layout: TorchLayout): NamedTensor {
   return { shape: [...t.shape], data: t.data.slice() }
 }
 
-/** The model's weights in torch names and layouts (what torch's state_dict() would hold). */
+/**
+ * The model's weights in torch names and layouts (what torch's state_dict() would hold). Synchronous reads: fine on
+ * wasm/cpu/tensorflow; on webgpu in Node dataSync throws (tfjs reads through OffscreenCanvas) — use the async variant.
+ */
 export function exportStateDict(model: ZooModel): StateDict {
   const sd: StateDict = new Map()
   for (const p of model.params.params) {
     sd.set(p.name, tfToTorch({ shape: p.variable.shape, data: p.variable.dataSync() as Float32Array }, p.layout))
+  }
+  return sd
+}
+
+/** exportStateDict for any backend (webgpu included): reads tensors asynchronously. */
+export async function exportStateDictAsync(model: ZooModel): Promise<StateDict> {
+  const sd: StateDict = new Map()
+  for (const p of model.params.params) {
+    sd.set(p.name, tfToTorch({ shape: p.variable.shape, data: (await p.variable.data()) as Float32Array }, p.layout))
   }
   return sd
 }

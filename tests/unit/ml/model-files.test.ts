@@ -92,3 +92,15 @@ describe('model files', () => {
     m.dispose()
   })
 })
+
+describe('state dict export', () => {
+  it('async export equals the sync one', async () => {
+    await useBackend('wasm')
+    const { exportStateDict, exportStateDictAsync } = await import('../../../src-main/ml/weights')
+    const m = createModel('smallcnn', { width: 4, depth: 2, seed: 2 })
+    const a = exportStateDict(m), b = await exportStateDictAsync(m)
+    expect([...b.keys()]).toEqual([...a.keys()])
+    for (const [k, t] of a) expect([...(b.get(k)?.data ?? [])]).toEqual([...t.data])
+    m.dispose()
+  })
+})
