@@ -1,11 +1,52 @@
 // Fast Conv2DBackpropInput for the wasm backend: the stock kernel is a naive loop (58 % of a train step).
 // dx = VALID conv (XNNPACK) of the zero-dilated, padded dy with the spatially flipped, in/out-swapped filter.
-// Zero-dilation by stride is done with reshape + pad (no scatter kernel needed). Scope NHWC, dilation 1.
+// Strided convs use a polyphase split instead of zero-dilating dy (which wastes 3/4 of the FLOPs at stride 2, measured
+// 4× the forward conv): for each output phase (rh, rw) a stride-1 VALID conv of dy with the taps W[rh::s, rw::s],
+// then the s² phase images are interleaved with concat + reshape. Scope NHWC, dilation 1.
 import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
 import { KernelScope, pair, requireInput, wasmKernel, type KernelBackend } from './kernel-helpers'
 
+type Kernel = ReturnType<typeof wasmKernel>
+
+/** dx for stride > 1: one stride-1 conv per phase, interleaved. See the header. */
+function polyphaseBackpropInput(s: KernelScope, k: Record<string, Kernel>, dy: TensorInfo, filter: TensorInfo,
+  inputShape: [number, number, number, number], sh: number, sw: number, padTop: number, padLeft: number): TensorInfo {
+  const [N, H, W, Ci] = inputShape
+  const [kh, kw, , Co] = filter.shape as [number, number, number, number]
+  const Ho = dy.shape[1] as number, Wo = dy.shape[2] as number
+  const Mh = Math.ceil((H + padTop) / sh), Mw = Math.ceil((W + padLeft) / sw)
+  const rows: TensorInfo[] = []
+  for (let rh = 0; rh < sh; rh++) {
+    const cols: TensorInfo[] = []
+    for (let rw = 0; rw < sw; rw++) {
+      const Th = Math.max(0, Math.ceil((kh - rh) / sh)), Tw = Math.max(0, Math.ceil((kw - rw) / sw))
+      let phase: TensorInfo
+      if (Th === 0 || Tw === 0) {
+        phase = s.run(k['Fill'] as Kernel, {}, { shape: [N, Mh, Mw, Ci], value: 0, dtype: 'float32' })
+      } else {
+        const sub = s.run(k['StridedSlice'] as Kernel, { x: filter }, { begin: [rh, rw, 0, 0], end: [kh, kw, Ci, Co], strides: [sh, sw, 1, 1],
+          beginMask: 0, endMask: 0, ellipsisMask: 0, newAxisMask: 0, shrinkAxisMask: 0 })
+        const flipped = s.run(k['Reverse'] as Kernel, { x: sub }, { dims: [0, 1] })
+        const swapped = s.run(k['Transpose'] as Kernel, { x: flipped }, { perm: [0, 1, 3, 2] })
+        // out[m] = Σ_t dy[m − t]·Wsub[t] for m ∈ [0, M): pad Th−1 before, and up to M after (slice if dy is longer)
+        const bottom = Mh - Ho, right = Mw - Wo
+        let d = s.run(k['PadV2'] as Kernel, { x: dy }, { paddings: [[0, 0], [Th - 1, Math.max(bottom, 0)], [Tw - 1, Math.max(right, 0)], [0, 0]], constantValue: 0 })
+        if (bottom < 0 || right < 0) d = s.run(k['Slice'] as Kernel, { x: d }, { begin: [0, 0, 0, 0], size: [N, Mh + Th - 1, Mw + Tw - 1, Co] })
+        phase = s.run(k['Conv2D'] as Kernel, { x: d, filter: swapped }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] })
+      }
+      cols.push(s.run(k['Reshape'] as Kernel, { x: phase }, { shape: [N, Mh, 1, Mw, 1, Ci] }))
+    }
+    rows.push(sw > 1 ? s.run(k['Concat'] as Kernel, cols as unknown as Record<string, TensorInfo>, { axis: 4 }) : cols[0] as TensorInfo)
+  }
+  const stacked = sh > 1 ? s.run(k['Concat'] as Kernel, rows as unknown as Record<string, TensorInfo>, { axis: 2 }) : rows[0] as TensorInfo
+  const full = s.run(k['Reshape'] as Kernel, { x: stacked }, { shape: [N, Mh * sh, Mw * sw, Ci] })
+  return s.run(k['Slice'] as Kernel, { x: full }, { begin: [0, padTop, padLeft, 0], size: [N, H, W, Ci] })
+}
+
 export function conv2dBackpropInputKernel(): KernelConfig {
+  const kernels: Record<string, Kernel> = {}
+  for (const name of ['Fill', 'StridedSlice', 'Concat', 'Reshape', 'PadV2', 'Slice', 'Reverse', 'Transpose', 'Conv2D']) kernels[name] = wasmKernel(name)
   const [Reshape, PadV2, Slice, Reverse, Transpose, Conv2D] =
     ['Reshape', 'PadV2', 'Slice', 'Reverse', 'Transpose', 'Conv2D'].map(wasmKernel) as [
       ReturnType<typeof wasmKernel>, ReturnType<typeof wasmKernel>, ReturnType<typeof wasmKernel>,
@@ -25,6 +66,13 @@ export function conv2dBackpropInputKernel(): KernelConfig {
       const sh = info.strideHeight, sw = info.strideWidth
       const Ho = dy.shape[1] as number, Wo = dy.shape[2] as number
       const s = new KernelScope(backend as KernelBackend)
+      // polyphase pays off when the kernel is larger than the stride (3×3/2: 195 → 102 ms, 7×7/2: 257 → 96 ms at N16);
+      // for 1×1/2 most phases are empty and the zero-dilated path is as fast
+      if ((sh > 1 || sw > 1) && (kh > sh || kw > sw) && process.env['TESSERA_BACKPROP_INPUT'] !== 'dilate') {
+        const out = polyphaseBackpropInput(s, kernels, dy, filter, inputShape, sh, sw, info.padInfo.top, info.padInfo.left)
+        s.dispose(out, [dy, filter])
+        return out
+      }
       let d: TensorInfo = dy
       if (sh > 1) { // insert sh-1 zero rows after every row
         d = s.run(Reshape, { x: d }, { shape: [N, Ho, 1, Wo * Co] })
