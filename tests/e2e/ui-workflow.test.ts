@@ -92,7 +92,9 @@ describe.runIf(enabled)('workstation UI', () => {
       await page.waitForTimeout(100)
       await screenshot(page, `ui-03-overlay-${id}`)
       const painted = await page.evaluate(() => {
-        const c = (globalThis as unknown as PageGlobals).document.querySelector('[data-testid="overlay-canvas"]')!
+        const g = globalThis as unknown as PageGlobals
+        g.tesseraViewer!.session.overlays.draw()
+        const c = g.document.querySelector('[data-testid="overlay-canvas"]')!
         const d = c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data
         let n = 0
         for (let i = 3; i < d.length; i += 16) if (d[i]! > 0) n++
