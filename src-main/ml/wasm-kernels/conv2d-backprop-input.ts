@@ -73,6 +73,30 @@ export function conv2dBackpropInputKernel(): KernelConfig {
         s.dispose(out, [dy, filter])
         return out
       }
+      const pi = info.padInfo
+      if ((sh > 1 || sw > 1) && kh === 1 && kw === 1 && !pi.top && !pi.left && process.env['TESSERA_BACKPROP_INPUT'] !== 'dilate') {
+        // 1×1/s, no padding: dx is dy·Wᵀ scattered to every s-th pixel — convolve the small dy first, then zero-dilate
+        // the result (dilating dy first would run the conv on s² times more pixels: 36–41 ms vs this ≈ 15 ms at N16)
+        const wt = s.run(Transpose, { x: filter }, { perm: [0, 1, 3, 2] })
+        let r = s.run(Conv2D, { x: dy, filter: wt }, { strides: [1, 1], pad: 'valid', dataFormat: 'NHWC', dilations: [1, 1] }) // [N,Ho,Wo,Ci]
+        const Ci = inputShape[3]
+        if (sh > 1) {
+          r = s.run(Reshape, { x: r }, { shape: [N, Ho, 1, Wo * Ci] })
+          r = s.run(PadV2, { x: r }, { paddings: [[0, 0], [0, 0], [0, sh - 1], [0, 0]], constantValue: 0 })
+          r = s.run(Reshape, { x: r }, { shape: [N, Ho * sh, Wo, Ci] })
+        }
+        if (sw > 1) {
+          const Hd = r.shape[1] as number
+          r = s.run(Reshape, { x: r }, { shape: [N * Hd, Wo, 1, Ci] })
+          r = s.run(PadV2, { x: r }, { paddings: [[0, 0], [0, 0], [0, sw - 1], [0, 0]], constantValue: 0 })
+          r = s.run(Reshape, { x: r }, { shape: [N, Hd, Wo * sw, Ci] })
+        }
+        const hd = r.shape[1] as number, wd = r.shape[2] as number
+        if (hd < H || wd < W) r = s.run(PadV2, { x: r }, { paddings: [[0, 0], [0, Math.max(H - hd, 0)], [0, Math.max(W - wd, 0)], [0, 0]], constantValue: 0 })
+        const out = (r.shape[1] !== H || r.shape[2] !== W) ? s.run(Slice, { x: r }, { begin: [0, 0, 0, 0], size: [N, H, W, Ci] }) : r
+        s.dispose(out, [dy, filter])
+        return out
+      }
       let d: TensorInfo = dy
       if (sh > 1) { // insert sh-1 zero rows after every row
         d = s.run(Reshape, { x: d }, { shape: [N, Ho, 1, Wo * Co] })

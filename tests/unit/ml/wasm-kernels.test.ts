@@ -53,7 +53,9 @@ describe('wasm kernel shims vs cpu backend', () => {
     { n: 2, h: 8, w: 8, ci: 3, co: 4, k: 3, stride: 2, pad: 1 },
     { n: 2, h: 7, w: 9, ci: 3, co: 4, k: 3, stride: 2, pad: 1 },
     { n: 1, h: 16, w: 12, ci: 3, co: 4, k: 7, stride: 2, pad: 3 },
-    { n: 2, h: 6, w: 6, ci: 4, co: 4, k: 3, stride: 1, pad: 1 }
+    { n: 2, h: 6, w: 6, ci: 4, co: 4, k: 3, stride: 1, pad: 1 },
+    // 1×1 stride 2 on odd sizes (the conv-then-dilate path)
+    { n: 1, h: 7, w: 9, ci: 3, co: 2, k: 1, stride: 2, pad: 'valid' }
   ]
   for (const c of cases) {
     it(`conv2d grads k${c.k} s${c.stride} ${c.pad} ${c.h}x${c.w} ${c.ci}->${c.co}`, async () => {
