@@ -76,6 +76,19 @@ describe.runIf(enabled)('workstation UI', () => {
     await screenshot(page, 'ui-01b-labels-imported')
   })
 
+  it('edits the mpp override of a slide (and refuses a bad value)', async () => {
+    const row = page.getByTestId('slide-row').filter({ hasText: 'beta' })
+    page.once('dialog', (d) => void d.accept('-3'))
+    await page.getByTestId('mpp-beta').click()
+    await expect(page.getByTestId('slide-edit-error').textContent()).resolves.toContain('mpp must be a number')
+    page.once('dialog', (d) => void d.accept('0.25'))
+    await page.getByTestId('mpp-beta').click()
+    await expect.poll(() => row.textContent()).toContain('0.2500 (override)')
+    page.once('dialog', (d) => void d.accept(''))
+    await page.getByTestId('mpp-beta').click()
+    await expect.poll(() => row.textContent()).not.toContain('(override)')
+  })
+
   let grid: GridSnapshot
   it('opens the viewer with tiles, scale bar and the patch grid', async () => {
     await page.getByTestId('view-alpha').click()
