@@ -116,7 +116,13 @@ describe.runIf(enabled)('workstation UI', () => {
       expect(painted, `${id} overlay paints pixels`).toBeGreaterThan(100)
       await page.getByTestId(`toggle-${id}`).uncheck()
     }
-    // keyboard: g toggles the grid
+    // keyboard: + zooms in, 0 goes home, g toggles the grid
+    const zoom = (): Promise<number> => page.evaluate(() => (globalThis as unknown as PageGlobals).tesseraViewer!.osd.viewport.getZoom())
+    const home = await zoom()
+    await page.keyboard.press('+')
+    await expect.poll(zoom).toBeGreaterThan(home * 1.2)
+    await page.keyboard.press('0')
+    await expect.poll(async () => Math.abs((await zoom()) - home) / home).toBeLessThan(0.01)
     await page.keyboard.press('g')
     await expect(page.getByTestId('toggle-grid').isChecked()).resolves.toBe(true)
     await page.keyboard.press('g')
