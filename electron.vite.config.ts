@@ -11,7 +11,9 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src-main/app/main.ts'),
           // the job runner is forked as its own process; it must exist as a separate entry next to index.js
-          runner: resolve(__dirname, 'src-main/jobs/runner.ts')
+          runner: resolve(__dirname, 'src-main/jobs/runner.ts'),
+          // the OpenSlide host process (a crash in C stays in it); started next to the bundle like the runner
+          host: resolve(__dirname, 'src-main/slides/openslide/host.ts')
         }
       }
     }

@@ -1,8 +1,6 @@
 // Runs jobs in child processes, one queue, records state in the store and streams progress events.
 import { fork, type ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { processEntry } from '../core/entry-point'
 import type { Job } from '../../src-shared/domain/types'
 import type { EventBus } from '../core/event-bus'
 import type { JobsRepo } from '../store/jobs-repo'
@@ -20,10 +18,7 @@ interface Running {
 
 /** Path of the runner entry: the .ts source under tsx, or the bundled .js next to the built main. */
 function runnerPath(): { file: string; execArgv: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const ts = join(here, 'runner.ts')
-  if (existsSync(ts)) return { file: ts, execArgv: ['--import', 'tsx'] }
-  return { file: join(here, 'runner.js'), execArgv: [] }
+  return processEntry(import.meta.url, 'runner')
 }
 
 export class JobService {

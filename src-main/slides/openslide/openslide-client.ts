@@ -1,11 +1,9 @@
 // App side of the OpenSlide backend: one lazily started host child process (crash-isolated), and a SlideSource
 // over it. A host crash rejects in-flight requests with a SlideError; the next call starts a fresh host and
 // slides re-open themselves there. Cost: ~0.3 s to start the host; per region, one IPC round trip (~0.1 ms + copy).
+import { processEntry } from '../../core/entry-point'
 import { fork } from 'node:child_process'
 import type { ChildProcess } from 'node:child_process'
-import { existsSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { checkRegionArgs } from '../region'
 import type { RgbaImage, SlideMetadata, SlideSource } from '../slide-source'
 import { SlideError } from '../slide-source'
@@ -16,10 +14,7 @@ type Pending = { resolve: (r: HostReply & { ok: true }) => void; reject: (e: Err
 type Payload = HostRequest extends infer R ? (R extends HostRequest ? Omit<R, 'id'> : never) : never
 
 function hostEntry(): { file: string; execArgv: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const ts = join(here, 'host.ts')
-  if (existsSync(ts)) return { file: ts, execArgv: ['--import', 'tsx'] }
-  return { file: join(here, 'host.js'), execArgv: [] }
+  return processEntry(import.meta.url, 'host')
 }
 
 export class OpenSlideHost {

@@ -1,0 +1,16 @@
+// Finds a process entry (job runner, OpenSlide host) from source (.ts under tsx) or from the bundled build, where the
+// caller may sit in a chunk folder below the entry files.
+import { existsSync } from 'node:fs'
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+export function processEntry(callerUrl: string, name: string): { file: string; execArgv: string[] } {
+  const here = dirname(fileURLToPath(callerUrl))
+  const ts = join(here, `${name}.ts`)
+  if (existsSync(ts)) return { file: ts, execArgv: ['--import', 'tsx'] }
+  for (const dir of [here, join(here, '..')]) {
+    const js = join(dir, `${name}.js`)
+    if (existsSync(js)) return { file: js, execArgv: [] }
+  }
+  throw new Error(`cannot find the ${name} entry next to ${here} (is the build complete?)`)
+}
