@@ -44,15 +44,6 @@ export async function call<K extends MethodName>(method: K, request: RequestOf<K
   return reply.result as ReplyOf<K>
 }
 
-/**
- * Call a method by name without compile-time typing; rejects with 'unsupported' when this build's contract lacks it.
- * Only for bridge/services.ts, which types calls of services whose contract is not yet in the API index.
- */
-export async function callByName(method: string, request: unknown): Promise<unknown> {
-  if (!isMethodName(method)) throw new BridgeError('unsupported', `${method} is not part of this build's API (its service has not landed yet)`)
-  return call(method, request as RequestOf<typeof method>)
-}
-
 /** Whether this build's API has a method (views of services still landing say so instead of failing). */
 export function hasMethod(method: string): boolean {
   return isMethodName(method)

@@ -1,7 +1,7 @@
 // Slides of the open project: list, add (files or folders, per-file errors kept), mpp override, label, remove.
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import { slides as api } from '../bridge/services'
+import { call } from '../bridge/index'
 import type { Slide } from '../../src-shared/domain/types'
 import type { AddSlidesResult } from '../../src-shared/contracts/slides'
 
@@ -20,7 +20,7 @@ export const useSlidesStore = defineStore('slides', () => {
       return
     }
     try {
-      list.value = await api('slide.list', { projectId: id })
+      list.value = await call('slide.list', { projectId: id })
       error.value = null
     } catch (e) {
       error.value = (e as Error).message
@@ -32,7 +32,7 @@ export const useSlidesStore = defineStore('slides', () => {
     if (projectId.value === null) throw new Error('open a project before adding slides')
     busy.value = true
     try {
-      lastAdd.value = await api('slide.add', { projectId: projectId.value, paths })
+      lastAdd.value = await call('slide.add', { projectId: projectId.value, paths })
       error.value = null
       await load(projectId.value)
     } catch (e) {
@@ -47,15 +47,15 @@ export const useSlidesStore = defineStore('slides', () => {
   }
 
   async function setMppOverride(id: number, mpp: number | null): Promise<void> {
-    replace(await api('slide.setMppOverride', { id, mpp }))
+    replace(await call('slide.setMppOverride', { id, mpp }))
   }
 
   async function setLabel(id: number, label: string | null, patientId: string | null): Promise<void> {
-    replace(await api('slide.setLabel', { id, label, patientId }))
+    replace(await call('slide.setLabel', { id, label, patientId }))
   }
 
   async function remove(id: number): Promise<void> {
-    await api('slide.remove', { id })
+    await call('slide.remove', { id })
     list.value = list.value.filter((s) => s.id !== id)
   }
 

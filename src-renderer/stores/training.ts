@@ -3,7 +3,6 @@
 import { defineStore } from 'pinia'
 import { ref, shallowRef } from 'vue'
 import { call } from '../bridge/index'
-import { train as api } from '../bridge/services'
 import type { McmConfigInput, McmRun, McmRunDetail } from '../../src-shared/contracts/train'
 
 const REFRESH_MS = 1000
@@ -17,7 +16,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   async function load(projectId: number): Promise<void> {
     try {
-      runs.value = await api('run.list', { projectId })
+      runs.value = await call('run.list', { projectId })
       error.value = null
     } catch (e) {
       error.value = (e as Error).message
@@ -30,7 +29,7 @@ export const useTrainingStore = defineStore('training', () => {
       return
     }
     try {
-      selected.value = await api('run.get', { id })
+      selected.value = await call('run.get', { id })
     } catch (e) {
       error.value = (e as Error).message
     }
@@ -38,7 +37,7 @@ export const useTrainingStore = defineStore('training', () => {
 
   /** Start a run; the new run becomes the selected one. Rejects with the core's validation message. */
   async function start(projectId: number, student: string, teacher: string, config: McmConfigInput): Promise<void> {
-    const { run } = await api('train.start', { projectId, student, teacher, config })
+    const { run } = await call('train.start', { projectId, student, teacher, config })
     await load(projectId)
     await select(run.id)
   }
@@ -49,7 +48,7 @@ export const useTrainingStore = defineStore('training', () => {
   }
 
   async function resume(run: McmRun): Promise<void> {
-    await api('train.resume', { id: run.id })
+    await call('train.resume', { id: run.id })
     await refresh(run.projectId)
   }
 
