@@ -1,7 +1,7 @@
 // The main job: the whole MCM+KD pipeline on the bundled synthetic demo cohort, step by step through the one API
 // (every heavy step is a job in a child process), reusing cached work on a second run and saying so.
 import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { isAbsolute, join, resolve } from 'node:path'
 import type { Core } from '../core/core'
 import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
 import type { EvalReport } from '../../src-shared/contracts/eval'
@@ -101,16 +101,26 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     const all = (await call('model.list', {})) as ModelRecord[]
     const hit = all.find((m) => m.name === name)
     if (hit) return hit.name
-    const rec = (await call('model.import', { file: join(models.dir, file), name, arch: 'smallcnn', kind })) as ModelRecord
+    const rec = (await call('model.import', { file: isAbsolute(file) ? file : join(models.dir, file), name, arch: 'smallcnn', kind })) as ModelRecord
     return rec.name
   }
   const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student.weights, 'student')
   const teacher = await registered(`${models.teacher.name}-${models.teacher.weightHash.slice(0, 8)}`, models.teacher.weights, 'teacher')
 
+  // compute figures (parameters, GFLOPs/patch, patches/s measured here) are kept with the cache so a cached rerun
+  // still reports the throughput that was measured when the features were computed
+  const computeFile = join(o.cacheDir, `compute-${o.seed}.json`)
+  const compute: Record<string, { parameters: number | null; gflops_per_patch: number | null; patches_per_s: number | null }> = existsSync(computeFile)
+    ? (JSON.parse(readFileSync(computeFile, 'utf8')) as typeof compute)
+    : {}
   async function features(label: string, model: string): Promise<void> {
     await step(`features: ${label}`, async () => {
       const job = await follow((await call('features.extract', { projectId: project.id, model, grid, dtype: 'float16' })) as Job)
-      const r = job.result as { computed: number; skipped: number; patchesPerSecond: number | null }
+      const r = job.result as { computed: number; skipped: number; patchesPerSecond: number | null; parameters: number | null; gflopsPerPatch: number | null }
+      if (r.computed > 0 || !compute[model]) {
+        compute[model] = { parameters: r.parameters, gflops_per_patch: r.gflopsPerPatch, patches_per_s: r.computed > 0 ? r.patchesPerSecond : (compute[model]?.patches_per_s ?? null) }
+        writeFileSync(computeFile, JSON.stringify(compute, null, 2))
+      }
       if (r.computed === 0) cacheHits.push(`${label} features (${r.skipped} slides cached)`)
       else computed.push(`${label} features (${r.computed} slides)`)
       o.log(`${label}: ${r.computed} slides encoded, ${r.skipped} from the cache${r.patchesPerSecond ? `, ${r.patchesPerSecond.toFixed(0)} patches/s` : ''}`)
@@ -150,7 +160,8 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
         seed: o.seed,
         out: join(outDir, 'evaluation'),
         force: true,
-        finetuneRunId: run.id
+        finetuneRunId: run.id,
+        compute: Object.fromEntries([student, finetuned, teacher].filter((m) => compute[m]).map((m) => [m, compute[m]]))
       })) as Job
     )
     return (await call('eval.report', { jobId: job.id })) as EvalReport

@@ -15,6 +15,8 @@ export interface PatchEncoder {
   readonly outputDim: number
   /** notes on providers tried and skipped */
   readonly notes: string[]
+  /** learnable parameters and GFLOPs per patch, where the runtime can count them (zoo models) */
+  readonly cost?: { parameters: number; gflopsPerPatch: number }
   /** `batch` is n×3×S×S float32; returns n×D */
   encode(batch: Float32Array, n: number): Promise<Float32Array>
   close(): Promise<void>

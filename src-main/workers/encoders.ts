@@ -41,9 +41,12 @@ async function openZooEncoder(manifest: Pick<ModelManifest, 'arch' | 'inputSize'
     throw new Error(`model "${manifest.name}" (${manifest.arch}): ${(e as Error).message}`)
   }
   const s = manifest.inputSize
+  const { measureComputeCost } = await import('../ml/compute-cost')
+  const cost = await measureComputeCost(model)
   return {
     name: manifest.name,
     backend: `tfjs-${report.chosen}`,
+    cost,
     inputSize: s,
     outputDim: model.manifest.outputDim,
     notes: [report.why],

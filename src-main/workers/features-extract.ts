@@ -130,7 +130,9 @@ export const featuresExtract: JobKind = {
       failed,
       patchesEncoded: encoded,
       seconds,
-      patchesPerSecond: seconds > 0 ? encoded / seconds : null
+      patchesPerSecond: seconds > 0 ? encoded / seconds : null,
+      parameters: encoder.cost?.parameters ?? null,
+      gflopsPerPatch: encoder.cost?.gflopsPerPatch ?? null
     }
   }
 }
