@@ -65,10 +65,19 @@ async function probeTensorflow(): Promise<BackendProbe[]> {
 
 let webgpuProbe: Promise<BackendProbe> | null = null
 
+/** Linux: Dawn needs the Vulkan loader. Looking for it first avoids Dawn's own warning and stack trace on stderr. */
+function vulkanLoaderMissing(): string | null {
+  if (process.platform !== 'linux') return null
+  const dirs = [...(process.env['LD_LIBRARY_PATH'] ?? '').split(':').filter(Boolean), '/usr/lib/x86_64-linux-gnu', '/usr/lib/aarch64-linux-gnu', '/usr/lib64', '/usr/lib', '/lib/x86_64-linux-gnu', '/lib64']
+  return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`)) ? null : 'no Vulkan loader (libvulkan.so.1) found: install libvulkan1 and a GPU driver to use webgpu'
+}
+
 /** Installs Dawn's WebGPU globals (Node has no navigator.gpu) and asks for an adapter. Cached: Dawn init is slow. */
 function probeWebgpu(): Promise<BackendProbe> {
   webgpuProbe ??= (async (): Promise<BackendProbe> => {
     const base = { name: 'webgpu (webgpu/Dawn + @tensorflow/tfjs-backend-webgpu)', backend: 'webgpu' as const }
+    const missing = vulkanLoaderMissing()
+    if (missing) return { ...base, available: false, reason: missing }
     try {
       const dawn = (await import('webgpu')) as { create: (opts: string[]) => unknown; globals: Record<string, unknown> }
       const g = globalThis as unknown as Record<string, unknown>
