@@ -78,14 +78,14 @@ describe.runIf(enabled)('workstation UI', () => {
 
   it('edits the mpp override of a slide (and refuses a bad value)', async () => {
     const row = page.getByTestId('slide-row').filter({ hasText: 'beta' })
-    page.once('dialog', (d) => void d.accept('-3'))
-    await page.getByTestId('mpp-beta').click()
+    await page.getByTestId('mpp-beta').fill('-3')
+    await page.getByTestId('mpp-beta').press('Enter')
     await expect(page.getByTestId('slide-edit-error').textContent()).resolves.toContain('mpp must be a number')
-    page.once('dialog', (d) => void d.accept('0.25'))
-    await page.getByTestId('mpp-beta').click()
+    await page.getByTestId('mpp-beta').fill('0.25')
+    await page.getByTestId('mpp-beta').press('Enter')
     await expect.poll(() => row.textContent()).toContain('0.2500 (override)')
-    page.once('dialog', (d) => void d.accept(''))
-    await page.getByTestId('mpp-beta').click()
+    await page.getByTestId('mpp-beta').fill('')
+    await page.getByTestId('mpp-beta').press('Enter')
     await expect.poll(() => row.textContent()).not.toContain('(override)')
   })
 
