@@ -82,6 +82,13 @@ export default tseslint.config(
     }
   },
   {
+    // renderer unit tests exercise framework-free renderer modules (viewer geometry, forms) directly
+    files: ['tests/unit/ui/**'],
+    rules: {
+      'no-restricted-imports': forbid([['electron', 'electron/*'], 'tests run under plain Node'], [['**/src-preload/**'], 'the preload needs Electron'])
+    }
+  },
+  {
     files: ['tests/**', 'scripts/**', 'bin/**', '*.config.*'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', __dirname: 'readonly' } }
   },

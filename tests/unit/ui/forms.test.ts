@@ -1,4 +1,3 @@
-/* eslint-disable no-restricted-imports -- unit test of framework-free renderer modules; the rule guards core code (lead: exempt tests/unit/ui from it) */
 // Renderer form helpers: dropped/pasted path lists, the MCM+KD form ↔ config mapping and validation, attention rasters.
 import { describe, expect, it } from 'vitest'
 import { parsePathList } from '../../../src-renderer/forms/path-list'

@@ -1,5 +1,4 @@
 // Overlay geometry of the slide viewer: level-0 ↔ element transform, grid lookup/culling, context windows, scale bar.
-/* eslint-disable no-restricted-imports -- unit test of framework-free renderer modules; the rule guards core code (lead: exempt tests/unit/ui from it) */
 import { describe, expect, it } from 'vitest'
 import { intersect, toElement, toLevel0, transformFrom, visibleLevel0 } from '../../../src-renderer/viewer/coords'
 import { buildPatchGrid, cellAt, cellRaster, contextWindowOf, patchAt, visibleCells } from '../../../src-renderer/viewer/overlays/grid-geometry'
