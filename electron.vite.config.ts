@@ -13,7 +13,8 @@ export default defineConfig({
           // the job runner is forked as its own process; it must exist as a separate entry next to index.js
           runner: resolve(__dirname, 'src-main/jobs/runner.ts'),
           // the OpenSlide host process (a crash in C stays in it); started next to the bundle like the runner
-          host: resolve(__dirname, 'src-main/slides/openslide/host.ts')
+          host: resolve(__dirname, 'src-main/slides/openslide/host.ts'),
+          'backend-probe-main': resolve(__dirname, 'src-main/workers/backend-probe-main.ts')
         }
       }
     }

@@ -4,9 +4,10 @@ import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
-export function processEntry(callerUrl: string, name: string): { file: string; execArgv: string[] } {
+/** `sourceDir`: where the .ts entry sits relative to the caller in the source tree (bundles put every entry together). */
+export function processEntry(callerUrl: string, name: string, sourceDir = '.'): { file: string; execArgv: string[] } {
   const here = dirname(fileURLToPath(callerUrl))
-  const ts = join(here, `${name}.ts`)
+  const ts = join(here, sourceDir, `${name}.ts`)
   if (existsSync(ts)) return { file: ts, execArgv: ['--import', 'tsx'] }
   for (const dir of [here, join(here, '..')]) {
     const js = join(dir, `${name}.js`)
