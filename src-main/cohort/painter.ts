@@ -211,7 +211,7 @@ export function paintSlide(p: CohortParams, seed: number, label: 0 | 1, style: S
     const x = rng.uniform(0, w)
     const y = rng.uniform(0, h)
     if ((tissue[Math.floor(y) * w + Math.floor(x)] as number) < 1) continue
-    lymphCentres.push({ x, y, r: rng.uniform(22, 55) })
+    lymphCentres.push({ x, y, r: rng.uniform(p.lymphClusterRadius[0], p.lymphClusterRadius[1]) })
   }
   for (const c of lymphCentres) {
     const n = rng.poisson((Math.PI * c.r * c.r) / 30)

@@ -38,6 +38,8 @@ export interface CohortParams {
   atypiaIrregularity: number
   /** lymphocyte clusters per slide (both classes): small dark round nuclei, a colour-statistics distractor */
   lymphClusters: [number, number]
+  /** lymphocyte cluster radius range in level-0 px */
+  lymphClusterRadius: [number, number]
   /** per-slide stain variation: hue rotation of the H and E vectors (radians) and intensity scale range */
   stainHueJitter: number
   stainScale: [number, number]
@@ -75,7 +77,8 @@ export const DEFAULT_PARAMS: CohortParams = {
   atypiaDarknessGain: 0.5,
   atypiaCrowdingGain: 0.8,
   atypiaIrregularity: 0.5,
-  lymphClusters: [2, 6],
+  lymphClusters: [3, 8],
+  lymphClusterRadius: [30, 90],
   stainHueJitter: 0.12,
   stainScale: [0.8, 1.2],
   pixelNoise: 3
@@ -101,7 +104,8 @@ export const PARAM_REASONS: Record<keyof CohortParams, string> = {
   atypiaDarknessGain: 'Hyperchromasia: up to 50 % more haematoxylin.',
   atypiaCrowdingGain: 'Crowding: up to 80 % more nuclei in atypical areas.',
   atypiaIrregularity: 'Pleomorphism: nuclear outline modulated by up to ±50 %.',
-  lymphClusters: 'Lymphocyte clusters (small, dark, round) in both classes make dark/dense patches that are not atypia: colour statistics alone are misled.',
+  lymphClusters: 'Lymphocyte clusters (small, dark, round) in both classes make dark/dense patches that are not atypia: colour statistics alone are misled. 3–8 per slide (v2 had 2–6).',
+  lymphClusterRadius: 'Clusters of 30–90 µm radius, up to ~3 patches across like a lesion, so "a large dark region" is not the label (v2 had 22–55 µm and the colour-statistics student ranked as well as the teacher).',
   stainHueJitter: 'Per-slide stain variation (hue of H and E), as between staining batches.',
   stainScale: 'Per-slide stain intensity ±20 %.',
   pixelNoise: 'Sensor noise so no two patches are exactly alike.'
@@ -121,7 +125,7 @@ export function makeRecipe(seed: number, overrides: Partial<CohortParams> = {}, 
 }
 
 /** Hash of what decides the bytes: seed + params + generator version (reasons and names are not part of it). */
-export const GENERATOR_VERSION = 2
+export const GENERATOR_VERSION = 3
 
 export function recipeHash(recipe: CohortRecipe): string {
   const keys = Object.keys(recipe.params).sort() as (keyof CohortParams)[]
