@@ -1,12 +1,16 @@
 // The main job: the whole MCM+KD pipeline on the bundled synthetic demo cohort, step by step through the one API
 // (every heavy step is a job in a child process), reusing cached work on a second run and saying so.
-import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
+import { VERSION } from '../core/version'
 import { isAbsolute, join, resolve } from 'node:path'
 import type { Core } from '../core/core'
 import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
 import type { EvalReport } from '../../src-shared/contracts/eval'
 import type { McmRun } from '../../src-shared/contracts/train'
 import type { CohortRecipe } from '../cohort/recipe'
+
+const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
 
 export interface DemoOptions {
   outDir: string
@@ -150,21 +154,37 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   await features('fine-tuned student', finetuned)
 
   const report = await step('MIL evaluation (ABMIL, patient-level 5-fold CV)', async () => {
-    const job = await follow(
-      (await call('eval.start', {
-        projectId: project.id,
-        models: [student, finetuned, teacher],
-        roles: { [student]: 'baseline', [finetuned]: 'finetuned', [teacher]: 'teacher' },
-        aggregator: 'abmil',
-        folds: 5,
-        seed: o.seed,
-        out: join(outDir, 'evaluation'),
-        force: true,
-        finetuneRunId: run.id,
-        compute: Object.fromEntries([student, finetuned, teacher].filter((m) => compute[m]).map((m) => [m, compute[m]]))
-      })) as Job
-    )
-    return (await call('eval.report', { jobId: job.id })) as EvalReport
+    // the evaluation is cached by everything that determines it: the three models' weights, labels, grid, seed
+    const all = (await call('model.list', {})) as ModelRecord[]
+    const weightsOf = (name: string): string | null => all.find((m) => m.name === name)?.weightsHash ?? null
+    const key = createHash('sha256')
+      .update(JSON.stringify({ v: VERSION, models: [student, finetuned, teacher].map(weightsOf), labels: sha256File(cohort.labelsCsv), grid, seed: o.seed, folds: 5, aggregator: 'abmil' }))
+      .digest('hex')
+      .slice(0, 16)
+    const evalDir = join(o.cacheDir, 'evals', key)
+    if (existsSync(join(evalDir, 'report.json'))) {
+      cacheHits.push('MIL evaluation (same models, labels and seed)')
+      o.log(`reused the evaluation in ${evalDir}`)
+    } else {
+      await follow(
+        (await call('eval.start', {
+          projectId: project.id,
+          models: [student, finetuned, teacher],
+          roles: { [student]: 'baseline', [finetuned]: 'finetuned', [teacher]: 'teacher' },
+          aggregator: 'abmil',
+          folds: 5,
+          seed: o.seed,
+          out: evalDir,
+          force: true,
+          finetuneRunId: run.id,
+          compute: Object.fromEntries([student, finetuned, teacher].filter((m) => compute[m]).map((m) => [m, compute[m]]))
+        })) as Job
+      )
+      computed.push('MIL evaluation')
+    }
+    rmSync(join(outDir, 'evaluation'), { recursive: true, force: true })
+    cpSync(evalDir, join(outDir, 'evaluation'), { recursive: true })
+    return JSON.parse(readFileSync(join(evalDir, 'report.json'), 'utf8')) as EvalReport
   })
 
   await step('exports', async () => {
