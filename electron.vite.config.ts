@@ -14,7 +14,8 @@ export default defineConfig({
           runner: resolve(__dirname, 'src-main/jobs/runner.ts'),
           // the OpenSlide host process (a crash in C stays in it); started next to the bundle like the runner
           host: resolve(__dirname, 'src-main/slides/openslide/host.ts'),
-          'backend-probe-main': resolve(__dirname, 'src-main/workers/backend-probe-main.ts')
+          'backend-probe-main': resolve(__dirname, 'src-main/workers/backend-probe-main.ts'),
+          'hdf5-reader-process': resolve(__dirname, 'src-main/interop/hdf5-reader-process.ts')
         }
       }
     }

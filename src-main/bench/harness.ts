@@ -4,6 +4,7 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { fork } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import { tsxImportArgs } from '../core/entry-point'
 
 export interface BenchContext {
   quick: boolean
@@ -41,7 +42,7 @@ export function peakRssMiB(): number {
 function runIsolated(name: string, ctx: BenchContext): Promise<{ figures: Record<string, unknown>; peakRssMiB: number }> {
   const here = dirname(fileURLToPath(import.meta.url))
   const child = fork(join(here, 'run-one.ts'), [name, ctx.quick ? 'quick' : 'full', ctx.workDir], {
-    execArgv: ['--import', 'tsx'],
+    execArgv: tsxImportArgs(),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   return new Promise((resolve, reject) => {

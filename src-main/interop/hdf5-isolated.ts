@@ -1,16 +1,12 @@
 // Reads HDF5 feature files in a throwaway child process with a timeout (reliability.md §5: HDF5 reads are isolated).
 // Cost: ~0.3 s process start per file under tsx; the arrays come back through structured-clone IPC.
+import { processEntry } from '../core/entry-point'
 import { fork } from 'node:child_process'
 import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
-import { dirname, join } from 'node:path'
-import { fileURLToPath } from 'node:url'
 import { HDF5_SIGNATURE, Hdf5FileError, H5_LIMITS, type FeatureFileData } from './hdf5'
 
 function entry(): { file: string; execArgv: string[] } {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const ts = join(here, 'hdf5-reader-process.ts')
-  if (existsSync(ts)) return { file: ts, execArgv: ['--import', 'tsx'] }
-  return { file: join(here, 'hdf5-reader-process.js'), execArgv: [] }
+  return processEntry(import.meta.url, 'hdf5-reader-process')
 }
 
 /** Timeout grows with the file: 10 s plus 1 s per 50 MB. */
