@@ -8,9 +8,10 @@ SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 # chromium: end-to-end tests of the UI; libopenslide0 + openslide-tools: the OpenSlide backend (vendor formats,
-# and the reference our readers are tested against); python3-torch(+vision): reference numbers in benchmarks only.
-PKGS=(chromium libopenslide0 openslide-tools libopenjp2-tools)
-if [ "${TESSERA_WITH_TORCH:-1}" = "1" ]; then PKGS+=(python3-torch python3-torchvision libopenblas0-pthread); fi
+# and the reference our readers are tested against); libvips-tools: a second TIFF writer the reader tests read.
+# TESSERA_WITH_TORCH=1 adds python3-torch(+vision), used only for PyTorch reference numbers in `npm run bench`.
+PKGS=(chromium libopenslide0 openslide-tools libopenjp2-tools libvips-tools)
+if [ "${TESSERA_WITH_TORCH:-0}" = "1" ]; then PKGS+=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread); fi
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ "${#missing[@]}" -gt 0 ]; then
