@@ -1,16 +1,44 @@
-// E2E (opt-in): the run-inspection and evaluation overlays on a real pipeline result. Needs a database made by
-// `tessera demo --db <file>` (minutes of CPU, so not part of the default run): TESSERA_UI_DEMO_DB=<file>.
+// E2E: the run-inspection and evaluation overlays on a real pipeline result. The database comes from the main job
+// itself: `tessera demo` (the README's main command) runs here into a temporary database and cache (about 3.5 min on
+// 2 idle cores), so CI also proves the main job works on a fresh clone. TESSERA_UI_DEMO_DB=<file> reuses a database
+// written earlier by `tessera demo --db <file>` instead.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { tempDir } from '../helpers/tmp'
 import type { Browser, Page } from 'playwright-core'
 import { chromiumAvailable, collectErrors, launchBrowser, recordForeignRequests, screenshot, serve, type Served } from '../helpers/browser'
 import { level0ToElement, waitGrid, waitViewerReady, type PageGlobals } from './ui/viewer-probes'
 import type { McmInspection, McmRun } from '../../src-shared/contracts/train'
 import type { Slide, Job, Project } from '../../src-shared/domain/types'
 
-const demoDb = process.env['TESSERA_UI_DEMO_DB'] ?? ''
-const enabled = demoDb !== '' && existsSync(demoDb) && chromiumAvailable()
-if (!enabled) console.warn('ui-demo-overlays skipped: set TESSERA_UI_DEMO_DB to a database written by `tessera demo --db <file>`')
+const given = process.env['TESSERA_UI_DEMO_DB'] ?? ''
+if (given !== '' && !existsSync(given)) throw new Error(`TESSERA_UI_DEMO_DB=${given} does not exist`)
+const enabled = chromiumAvailable()
+let demoDb = given
+
+/** Run the main job into a scratch database and cache; fails the suite with the job's own error output. */
+async function runDemo(): Promise<string> {
+  const dir = tempDir('demo-e2e-')
+  const db = join(dir, 'demo.db')
+  // asynchronous: a worker blocked for minutes would miss vitest's own heartbeats
+  const child = spawn(process.execPath, ['--max-old-space-size=4096', 'bin/tessera.mjs', '--db', db, 'demo', '--out', join(dir, 'out'), '--json'], {
+    env: { ...process.env, TESSERA_DEMO_CACHE: join(dir, 'cache') },
+    stdio: ['ignore', 'pipe', 'pipe']
+  })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()))
+  child.stderr.on('data', (b: Buffer) => (stderr = (stderr + b.toString()).slice(-20_000)))
+  const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)))
+  if (code !== 0) throw new Error(`tessera demo failed (exit ${code}): ${stderr.slice(-2000)}`)
+  const summary = JSON.parse(stdout) as { report: { models: { role: string; auc_mean: number }[] }; cacheHits: string[] }
+  // the main job's outputs as the README promises them
+  for (const f of ['report.html', 'report.json', 'model/manifest.json', 'features']) expect(existsSync(join(dir, 'out', f)), f).toBe(true)
+  expect(summary.report.models.map((m) => m.role).sort()).toEqual(['baseline', 'finetuned', 'teacher'])
+  return db
+}
 
 /** Fraction of overlay-canvas pixels (sampled) that are painted. */
 async function paintedFraction(page: Page): Promise<number> {
@@ -32,13 +60,14 @@ describe.runIf(enabled)('overlays on the demo pipeline result', () => {
   let errors: string[]
   let foreign: string[]
   beforeAll(async () => {
+    if (!demoDb) demoDb = await runDemo()
     served = await serve(demoDb)
     browser = await launchBrowser()
     page = await (await browser.newContext({ viewport: { width: 1400, height: 900 } })).newPage()
     errors = collectErrors(page)
     foreign = recordForeignRequests(page, served.door.url)
     await page.goto(served.door.openUrl)
-  })
+  }, 900_000)
   afterAll(async () => {
     await browser?.close()
     await served?.stop()
