@@ -1,33 +1,9 @@
 // Low-level TIFF / BigTIFF writer for pre-encoded tiles or strips (JPEG, JPEG 2000, raw), with SubIFDs and
 // arbitrary extra tags. Streams chunks to disk (positional patching), so memory stays at one chunk + the IFD.
 import { closeSync, openSync, writeSync } from 'node:fs'
+import { TIFF_TAG } from '../tiff/tags'
 
-export const TAG = {
-  NewSubfileType: 254,
-  ImageWidth: 256,
-  ImageLength: 257,
-  BitsPerSample: 258,
-  Compression: 259,
-  Photometric: 262,
-  ImageDescription: 270,
-  Make: 271,
-  StripOffsets: 273,
-  SamplesPerPixel: 277,
-  RowsPerStrip: 278,
-  StripByteCounts: 279,
-  XResolution: 282,
-  YResolution: 283,
-  PlanarConfiguration: 284,
-  ResolutionUnit: 296,
-  Software: 305,
-  TileWidth: 322,
-  TileLength: 323,
-  TileOffsets: 324,
-  TileByteCounts: 325,
-  SubIFDs: 330,
-  JPEGTables: 347,
-  YCbCrSubSampling: 530
-} as const
+export const TAG = TIFF_TAG
 
 /** TIFF field types used here. */
 export const TYPE = { BYTE: 1, ASCII: 2, SHORT: 3, LONG: 4, RATIONAL: 5, UNDEFINED: 7, LONG8: 16, IFD8: 18 } as const

@@ -2,38 +2,9 @@
 // All structural caps are checked here, before any pixel buffer is allocated.
 import { LIMITS, SlideError } from '../slide-source'
 import type { Ifd, TiffParser } from './tiff-parser'
+import { TIFF_TAG } from './tags'
 
-export const T = {
-  NewSubfileType: 254,
-  ImageWidth: 256,
-  ImageLength: 257,
-  BitsPerSample: 258,
-  Compression: 259,
-  Photometric: 262,
-  ImageDescription: 270,
-  Make: 271,
-  Model: 272,
-  StripOffsets: 273,
-  SamplesPerPixel: 277,
-  RowsPerStrip: 278,
-  StripByteCounts: 279,
-  XResolution: 282,
-  YResolution: 283,
-  PlanarConfiguration: 284,
-  ResolutionUnit: 296,
-  Software: 305,
-  DateTime: 306,
-  Predictor: 317,
-  TileWidth: 322,
-  TileLength: 323,
-  TileOffsets: 324,
-  TileByteCounts: 325,
-  SubIFDs: 330,
-  JPEGTables: 347,
-  YCbCrSubSampling: 530,
-  XMP: 700,
-  NdpiMarker: 65420
-} as const
+export const T = TIFF_TAG
 
 /** Compressions this reader decodes itself. */
 export const SUPPORTED_COMPRESSIONS = new Set([1, 5, 7, 8, 32946, 33003, 33005])
