@@ -1,5 +1,5 @@
 // Sandboxed preload: exposes exactly one function per API method (never raw ipcRenderer) and an event subscription.
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { methodNames } from '../src-shared/contracts/index'
 import type { CoreEvent } from '../src-shared/contracts/events'
 import type { PreloadApi } from '../src-shared/contracts/preload-api'
@@ -13,7 +13,9 @@ const api: PreloadApi = {
     ipcRenderer.on('tessera:event', wrapped)
     return () => ipcRenderer.removeListener('tessera:event', wrapped)
   },
-  resourceBase: 'tessera://app/res'
+  resourceBase: 'tessera://app/res',
+  // sandboxed renderers cannot read File.path; webUtils resolves it for files the user dropped
+  pathForFile: (file: File) => webUtils.getPathForFile(file)
 }
 
 contextBridge.exposeInMainWorld('tessera', api)

@@ -58,6 +58,13 @@ export function onEvent(listener: (event: CoreEvent) => void): () => void {
   return () => source.close()
 }
 
+/** File-system paths of dropped files: available in the desktop app only (a browser gives a File no path). */
+export function droppedFilePaths(files: FileList): string[] | null {
+  const api = preload()
+  if (!api) return null
+  return Array.from(files, (f) => api.pathForFile(f)).filter((p) => p.length > 0)
+}
+
 /** Base URL of binary resources (tiles, thumbnails): `${resourceBase()}/slides/1.dzi`. */
 export function resourceBase(): string {
   return preload()?.resourceBase ?? '/res'

@@ -10,4 +10,6 @@ export interface PreloadApi {
   onEvent(listener: (event: CoreEvent) => void): () => void
   /** base URL for binary resources (tiles, thumbnails) */
   resourceBase: string
+  /** desktop only: the file-system path of a dropped File (Electron's webUtils.getPathForFile) */
+  pathForFile(file: File): string
 }
