@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs'
 import { summarize, subset, type Predictions } from '../../eval/metrics'
 import { deriveSeed } from '../../eval/rng'
+import type { FoldRow } from '../../../src-shared/contracts/eval'
 import type { Splits } from '../../eval/splits'
 import { defaultMilConfig, type AggregatorName, type MilConfig } from './models'
 import { predictBag, trainMil, type EpochRecord, type TensorBag } from './train'
@@ -18,16 +19,8 @@ export interface FeatureBag {
   dim: number
 }
 
-export interface FoldResult {
-  fold: number
-  auc: number
-  balanced_accuracy: number
-  f1: number
-  n_test: number
-  n_train: number
-  n_validation: number
-  best_epoch: number
-  epochs_run: number
+/** A report fold row (the stable report contract) plus the fold's training history. */
+export interface FoldResult extends FoldRow {
   history: EpochRecord[]
 }
 

@@ -3,16 +3,10 @@
 import type { Overlay } from '../overlay-canvas'
 import type { PatchGrid } from './grid-geometry'
 import { colorOf } from '../colormap'
+import type { InspectedWindow } from '../../../src-shared/contracts/train'
 
-/** One inspected window (mirrors the train contract's InspectedWindow, minus the slide name). */
-export interface MaskedWindow {
-  col: number
-  row: number
-  size: number
-  mask: boolean[]
-  cosineBefore: (number | null)[]
-  cosineAfter: (number | null)[]
-}
+/** One inspected window: the train contract's InspectedWindow without the slide name. */
+export type MaskedWindow = Omit<InspectedWindow, 'slide'>
 
 export interface MaskedCellInfo {
   window: number
