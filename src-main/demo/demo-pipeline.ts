@@ -9,6 +9,7 @@ import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
 import type { EvalReport } from '../../src-shared/contracts/eval'
 import type { McmRun } from '../../src-shared/contracts/train'
 import type { CohortRecipe } from '../cohort/recipe'
+import { configCovers, demoMcmConfig } from './demo-mcm-config'
 
 const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
 
@@ -134,14 +135,12 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   await features('baseline student', student)
 
   const run = await step('MCM+KD fine-tuning (1 epoch) + frozen-student control', async () => {
-    const config = { seed: o.seed, epochs: 1, grid, control: true }
+    const config = demoMcmConfig(o.seed, grid)
     const runs = (await call('run.list', { projectId: project.id })) as McmRun[]
-    const same = runs.find(
-      (r) => r.status === 'succeeded' && r.student === student && r.teacher === teacher && r.outputModel && JSON.stringify(r.config.grid) === JSON.stringify({ ...r.config.grid, ...grid }) && r.config.seed === o.seed
-    )
+    const same = runs.find((r) => r.status === 'succeeded' && r.student === student && r.teacher === teacher && r.outputModel && configCovers(r.config, config))
     if (same) {
       cacheHits.push(`fine-tuning run ${same.id}`)
-      o.log(`reused fine-tuning run ${same.id} (same student, teacher, grid and seed)`)
+      o.log(`reused fine-tuning run ${same.id} (same student, teacher and run config)`)
       return same
     }
     const started = (await call('train.start', { projectId: project.id, student, teacher, config })) as { run: McmRun; job: Job }

@@ -24,12 +24,18 @@ export interface DemoModelSpec {
   epochs: number
   batchSize: number
   learningRate: number
+  /** stain augmentation during pretraining (0 = none; see pretrain.ts stainLuts) */
+  stainJitter: number
   description: string
 }
 
 export interface DemoModelsRecipe {
   seed: number
   pretrainSlides: number
+  /** side of the square pretraining slides in px (smaller than the cohort's: more slides, so more stain styles) */
+  pretrainSlideSize: number
+  /** tissue patches sampled per pretraining slide (seeded) */
+  patchesPerSlide: number
   /** the painter parameters of the pretraining slides (the cohort's defaults; slides and seeds are disjoint) */
   painter: CohortParams
   student: DemoModelSpec
@@ -41,17 +47,19 @@ export const DEFAULT_MODELS_SEED = 1403
 export function demoModelsRecipe(seed = DEFAULT_MODELS_SEED): DemoModelsRecipe {
   return {
     seed,
-    pretrainSlides: 8,
+    pretrainSlides: 64,
+    pretrainSlideSize: 768,
+    patchesPerSlide: 96,
     painter: DEFAULT_PARAMS,
     student: {
       name: 'demo-student', role: 'student', arch: 'smallcnn', width: 16, depth: 3, proxyTask: 'colour-stats',
-      epochs: 2, batchSize: 64, learningRate: 2e-3,
+      epochs: 2, batchSize: 64, learningRate: 2e-3, stainJitter: 0,
       description: 'Stands for the lab\'s existing extractor: a small CNN (24k parameters, 64-d) pretrained to regress generic colour/texture statistics of patches (channel means/SDs, gradient energy, dark/pale fractions) — no pathology knowledge.'
     },
     teacher: {
       name: 'demo-teacher', role: 'teacher', arch: 'smallcnn', width: 32, depth: 4, proxyTask: 'ground-truth',
-      epochs: 3, batchSize: 64, learningRate: 2e-3,
-      description: 'Stands for a pathology foundation model: a 16× larger CNN (390k parameters, 256-d) pretrained to regress the generator\'s per-patch ground truth (atypia of the patch and of its 3×3 and 5×5 neighbourhood, nuclear area, stain amounts, tissue fraction) plus the colour statistics.'
+      epochs: 3, batchSize: 64, learningRate: 2e-3, stainJitter: 0.25,
+      description: 'Stands for a pathology foundation model: a 16× larger CNN (390k parameters, 256-d) pretrained to regress the generator\'s per-patch ground truth (atypia of the patch and of its 3×3 and 5×5 neighbourhood, nuclear area, stain amounts, tissue fraction) plus the colour statistics, with stain augmentation (random per-channel optical-density scaling) so it learns atypia across stain batches.'
     }
   }
 }
@@ -146,7 +154,8 @@ export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir:
   }
   mkdirSync(o.outDir, { recursive: true })
   o.onProgress?.(0, `painting ${recipe.pretrainSlides} pretraining slides (separate from the cohort)`)
-  const data = buildProxyPatches(recipe.painter, recipe.seed, recipe.pretrainSlides)
+  const painter = { ...recipe.painter, width: recipe.pretrainSlideSize, height: recipe.pretrainSlideSize }
+  const data = buildProxyPatches(painter, recipe.seed, recipe.pretrainSlides, { patchesPerSlide: recipe.patchesPerSlide })
   const trainedOn = `${data.count} patches of ${recipe.pretrainSlides} synthetic pretraining slides (seed ${recipe.seed}, a seed namespace disjoint from the cohort's); no cohort slide and no slide label was used`
   const models = {} as Record<DemoRole, DemoModelManifest>
   const specs = [recipe.student, recipe.teacher]
@@ -156,7 +165,7 @@ export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir:
       const { targets, dim } = targetsFor(spec, data)
       const res = await pretrain({
         model, pixels: data.pixels, patchSize: data.patchSize, count: data.count, targets, targetDim: dim,
-        epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: recipe.seed * 7 + k,
+        epochs: spec.epochs, batchSize: spec.batchSize, learningRate: spec.learningRate, seed: recipe.seed * 7 + k, stainJitter: spec.stainJitter,
         ...(o.signal ? { signal: o.signal } : {}),
         onProgress: (f, msg, m) => o.onProgress?.((k + f) / specs.length, `${spec.name}: ${msg}`, { loss: m.loss, images_per_s: m.imagesPerSecond })
       })

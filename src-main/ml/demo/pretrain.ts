@@ -17,6 +17,8 @@ export interface PretrainOptions {
   batchSize: number
   learningRate: number
   seed: number
+  /** stain augmentation strength a (0 = none): optical density scaled by s·(1+j_c), s ∈ [1−a, 1+a], j_c ∈ ±a/2 */
+  stainJitter?: number
   signal?: AbortSignal
   onProgress?: (fraction: number, message: string, metrics: { loss: number; imagesPerSecond: number }) => void
 }
@@ -27,10 +29,27 @@ export interface PretrainResult {
   imagesPerSecond: number
 }
 
-/** Normalised NHWC batch with a seeded dihedral augmentation per patch (8 flips/rotations). */
-export function makeBatch(pixels: Uint8Array, ps: number, indices: number[], mean: number[], std: number[], rng: Prng | null): tf.Tensor4D {
+/**
+ * Per-channel lookup tables of one seeded stain perturbation: each channel's optical density OD = −ln((v+1)/256) is
+ * scaled, as if the slide had more or less of each stain (the main batch effect between labs and scanners).
+ */
+export function stainLuts(rng: Prng, a: number): Float32Array[] {
+  const s = rng.uniform(1 - a, 1 + a)
+  return [0, 1, 2].map(() => {
+    const k = s * (1 + rng.uniform(-a / 2, a / 2))
+    const lut = new Float32Array(256)
+    for (let v = 0; v < 256; v++) lut[v] = Math.min(255, Math.max(0, 256 * Math.exp(Math.log((v + 1) / 256) * k) - 1))
+    return lut
+  })
+}
+
+const IDENTITY_LUT = Float32Array.from({ length: 256 }, (_, v) => v)
+
+/** Normalised NHWC batch with a seeded dihedral augmentation per patch (8 flips/rotations) and optional stain jitter. */
+export function makeBatch(pixels: Uint8Array, ps: number, indices: number[], mean: number[], std: number[], rng: Prng | null, stainJitter = 0): tf.Tensor4D {
   const out = new Float32Array(indices.length * ps * ps * 3)
   indices.forEach((idx, b) => {
+    const luts = rng && stainJitter > 0 ? stainLuts(rng, stainJitter) : [IDENTITY_LUT, IDENTITY_LUT, IDENTITY_LUT]
     const t = rng ? rng.int(0, 7) : 0
     const base = idx * ps * ps * 3
     for (let y = 0; y < ps; y++) {
@@ -40,7 +59,7 @@ export function makeBatch(pixels: Uint8Array, ps: number, indices: number[], mea
         if (t & 4) [sx, sy] = [sy, sx]
         const s = base + (sy * ps + sx) * 3
         const d = ((b * ps + y) * ps + x) * 3
-        for (let c = 0; c < 3; c++) out[d + c] = ((pixels[s + c] as number) / 255 - (mean[c] as number)) / (std[c] as number)
+        for (let c = 0; c < 3; c++) out[d + c] = (((luts[c] as Float32Array)[pixels[s + c] as number] as number) / 255 - (mean[c] as number)) / (std[c] as number)
       }
     }
   })
@@ -87,7 +106,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
       for (let s = 0; s < stepsPerEpoch; s++) {
         if (o.signal?.aborted) throw new Error('pretraining cancelled')
         const idx = order.slice(s * o.batchSize, (s + 1) * o.batchSize)
-        const xb = makeBatch(o.pixels, ps, idx, mean, std, rng)
+        const xb = makeBatch(o.pixels, ps, idx, mean, std, rng, o.stainJitter ?? 0)
         const yt = new Float32Array(idx.length * targetDim)
         idx.forEach((i, b) => yt.set(y.subarray(i * targetDim, (i + 1) * targetDim), b * targetDim))
         const yb = tf.tensor2d(yt, [idx.length, targetDim])

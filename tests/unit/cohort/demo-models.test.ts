@@ -9,6 +9,8 @@ import { DEFAULT_PARAMS, makeRecipe } from '../../../src-main/cohort/recipe'
 import { useBackend } from '../../../src-main/ml/backend'
 import { buildDemoModels, demoModelsRecipe, loadDemoModel, readDemoModels, type DemoModelsRecipe } from '../../../src-main/ml/demo/demo-models'
 import { extractFeatures } from '../../../src-main/ml/demo/pretrain'
+import { stainLuts } from '../../../src-main/ml/demo/pretrain'
+import { Prng } from '../../../src-main/cohort/prng'
 import { buildProxyPatches, colourStats, COLOUR_STAT_NAMES, pretrainSlideSeed } from '../../../src-main/ml/demo/proxy-data'
 import { tempDir } from '../../helpers/tmp'
 
@@ -19,6 +21,7 @@ function tinyRecipe(): DemoModelsRecipe {
   return {
     ...r,
     pretrainSlides: 2,
+    pretrainSlideSize: 320,
     painter: TINY_PAINTER,
     student: { ...r.student, width: 4, depth: 2, epochs: 1, batchSize: 16 },
     teacher: { ...r.teacher, width: 6, depth: 2, epochs: 1, batchSize: 16 }
@@ -54,6 +57,34 @@ describe('proxy pretraining data', () => {
     expect(out[8]).toBeCloseTo(0.5, 5)
     // 3 interior rows × 1 edge of 255 over 16 px, scaled by 1/64
     expect(out[6]).toBeCloseTo((3 * 255) / 16 / 64, 5)
+  })
+
+  it('samples a fixed number of patches per slide, the same ones each time', () => {
+    const all = buildProxyPatches(TINY_PAINTER, 9, 2)
+    const a = buildProxyPatches(TINY_PAINTER, 9, 2, { patchesPerSlide: 4 })
+    const b = buildProxyPatches(TINY_PAINTER, 9, 2, { patchesPerSlide: 4 })
+    expect(a.count).toBe(8)
+    expect(all.count).toBeGreaterThan(8)
+    expect(Buffer.from(a.pixels).equals(Buffer.from(b.pixels))).toBe(true)
+  })
+})
+
+describe('stain augmentation', () => {
+  it('scales optical density: darker or paler per channel, white stays white, order of values kept', () => {
+    const rng = new Prng(3)
+    for (let t = 0; t < 20; t++) {
+      const luts = stainLuts(rng, 0.25)
+      for (const lut of luts) {
+        expect(lut[255]).toBeCloseTo(255, 3)
+        for (let v = 1; v < 256; v++) expect(lut[v]!).toBeGreaterThanOrEqual(lut[v - 1]!)
+        // OD scaled by at most (1.25 · 1.125): a mid value moves, but stays inside the range that scaling allows
+        const od = -Math.log(129 / 256)
+        expect(-Math.log((lut[128]! + 1) / 256) / od).toBeGreaterThan(0.75 * 0.875 - 1e-6)
+        expect(-Math.log((lut[128]! + 1) / 256) / od).toBeLessThan(1.25 * 1.125 + 1e-6)
+      }
+    }
+    const same = stainLuts(new Prng(3), 0.25)
+    expect(Array.from(same[0]!)).toEqual(Array.from(stainLuts(new Prng(3), 0.25)[0]!))
   })
 })
 

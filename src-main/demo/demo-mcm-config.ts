@@ -1,0 +1,25 @@
+// The demo's MCM+KD run config (one epoch on the demo cohort) with the reason for each value that differs from the
+// trainer's defaults, and the test a cached run must pass to be reused for it.
+
+/** Partial run config (src-shared/contracts/train.ts fills in the rest with its defaults). */
+export function demoMcmConfig(seed: number, grid: object): Record<string, unknown> {
+  return { seed, epochs: 1, grid, control: true, batchWindows: 1 }
+}
+
+export const DEMO_MCM_REASONS: Record<string, string> = {
+  epochs: 'One epoch, as in the paper: every patch inside a full 4×4 window is a masked target once.',
+  batchWindows:
+    '1 window (16 patches) per step instead of 4: the demo cohort is small, so one epoch at 4 windows per step was only ' +
+    '161 optimizer steps, and on the first demo version the predictor (trained from scratch) did not yet beat the trivial ' +
+    '"mean of the visible patches" baseline on the held-out slides. One window per step gives 4× the steps for the same ' +
+    'images. Chosen from that label-free diagnostic, never from a MIL result.',
+  control: 'Also train the frozen-student control (same predictor, student frozen) to show what the student itself gained.'
+}
+
+/** True when every leaf of `wanted` equals the same leaf of `have` (the stored run config has all defaults filled in). */
+export function configCovers(have: unknown, wanted: unknown): boolean {
+  if (wanted === null || typeof wanted !== 'object') return have === wanted
+  if (have === null || typeof have !== 'object') return false
+  if (Array.isArray(wanted)) return Array.isArray(have) && have.length === wanted.length && wanted.every((w, i) => configCovers(have[i], w))
+  return Object.entries(wanted).every(([k, v]) => configCovers((have as Record<string, unknown>)[k], v))
+}

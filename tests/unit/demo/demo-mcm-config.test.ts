@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest'
+import { McmConfig } from '../../../src-shared/contracts/train'
+import { configCovers, DEMO_MCM_REASONS, demoMcmConfig } from '../../../src-main/demo/demo-mcm-config'
+
+describe('demo MCM+KD config', () => {
+  const grid = { targetMpp: 1, patchSize: 64, overlap: 0, minTissue: 0.5 }
+
+  it('is a valid run config, and the stored (defaults-filled) config covers it', () => {
+    const stored = McmConfig.parse(demoMcmConfig(3, grid))
+    expect(stored.batchWindows).toBe(1)
+    expect(stored.epochs).toBe(1)
+    expect(configCovers(stored, demoMcmConfig(3, grid))).toBe(true)
+  })
+
+  it('a run with another seed, batch size or grid is not reused', () => {
+    const stored = McmConfig.parse(demoMcmConfig(3, grid))
+    expect(configCovers(stored, demoMcmConfig(4, grid))).toBe(false)
+    expect(configCovers(McmConfig.parse({ ...demoMcmConfig(3, grid), batchWindows: 4 }), demoMcmConfig(3, grid))).toBe(false)
+    expect(configCovers(stored, demoMcmConfig(3, { ...grid, patchSize: 32 }))).toBe(false)
+  })
+
+  it('every value that differs from the trainer default has a reason', () => {
+    const defaults = McmConfig.parse({}) as Record<string, unknown>
+    for (const [k, v] of Object.entries(demoMcmConfig(0, defaults['grid'] as object))) {
+      if (k === 'seed' || k === 'grid') continue
+      if (JSON.stringify(defaults[k]) !== JSON.stringify(v)) expect(DEMO_MCM_REASONS[k], k).toBeTruthy()
+    }
+  })
+})
