@@ -3,7 +3,7 @@
 
 /** Partial run config (src-shared/contracts/train.ts fills in the rest with its defaults). */
 export function demoMcmConfig(seed: number, grid: object): Record<string, unknown> {
-  return { seed, epochs: 1, grid, control: true, batchWindows: 1 }
+  return { seed, epochs: 1, grid, control: true, batchWindows: 1, freezeBnStats: true }
 }
 
 export const DEMO_MCM_REASONS: Record<string, string> = {
@@ -13,6 +13,12 @@ export const DEMO_MCM_REASONS: Record<string, string> = {
     '161 optimizer steps, and on the first demo version the predictor (trained from scratch) did not yet beat the trivial ' +
     '"mean of the visible patches" baseline on the held-out slides. One window per step gives 4× the steps for the same ' +
     'images. Chosen from that label-free diagnostic, never from a MIL result.',
+  freezeBnStats:
+    'BatchNorm of the student uses its running statistics while it is fine-tuned (its weights still train). A step sees ' +
+    'one window: 16 neighbouring patches of one slide, so batch statistics would normalise away what the window has in ' +
+    'common (its stain, whether it is atypical) and the student would learn for features it never produces at inference. ' +
+    'Measured on the v4 demo cohort, label-free (held-out masked-patch L1, lower is better): batch statistics 0.515, ' +
+    'running statistics 0.440, frozen-student control 0.440, mean of the visible patches 0.450.',
   control: 'Also train the frozen-student control (same predictor, student frozen) to show what the student itself gained.'
 }
 
