@@ -178,6 +178,14 @@ export function printTable(r: EvalReport): string {
   for (const c of r.comparisons) {
     out.push(`${c.b} vs ${c.a}: ΔAUC fold mean ${signed(c.auc_diff_fold_mean)} (p = ${fmt(c.p_value_fold_mean, 4)}, paired bootstrap); pooled ${signed(c.auc_diff)} (p = ${fmt(c.p_value, 4)}, ${c.method})`)
   }
+  const f = r.finetune
+  if (f && f.masked_l1_after !== null) {
+    // the frozen-student control: same predictor and epoch with the student frozen; below it = the student itself helped
+    out.push(
+      `fine-tuning run ${f.run_id}, held-out masked-patch L1 (lower is better): before ${fmt(f.masked_l1_before, 3)} → after ${fmt(f.masked_l1_after, 3)}; ` +
+        `frozen-student control ${fmt(f.masked_l1_control, 3)}; mean of the visible patches ${fmt(f.masked_l1_visible_mean, 3)}`
+    )
+  }
   return out.join('\n')
 }
 

@@ -49,6 +49,15 @@ describe('buildReport', () => {
     expect(again).toEqual(r)
   })
 
+  it('prints the fine-tuning run\'s held-out masked L1 with the frozen-student control under the table', () => {
+    const finetune = { run_id: 4, masked_l1_before: 1.149, masked_l1_after: 0.44, masked_l1_control: 0.4396, masked_l1_visible_mean: 0.45, epochs: 1, backend: 'wasm', train_images_per_s: null }
+    const r = buildReport({
+      project: 'p', aggregator: 'abmil', seed: 3, foldsK: 3, splitMethod: 'm', classes: ['a', 'b', 'c'], nPatients: 45,
+      models: [model('student', 0.2, 1), model('student-mcm', 0.8, 2)], finetune, timings: { cv: 1 }, bootstrapResamples: 50
+    })
+    expect(printTable(r)).toContain('fine-tuning run 4, held-out masked-patch L1 (lower is better): before 1.149 → after 0.440; frozen-student control 0.440; mean of the visible patches 0.450')
+  })
+
   it('guesses roles from model names', () => {
     expect(['uni-teacher', 'resnet18-mcm', 'student-kd', 'baseline-resnet', 'student', 'zoo-vit'].map(inferRole)).toEqual([
       'teacher', 'finetuned', 'finetuned', 'baseline', 'baseline', 'other'
