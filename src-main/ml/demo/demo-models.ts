@@ -141,8 +141,8 @@ function targetsFor(spec: DemoModelSpec, data: ProxyPatches): { targets: Float32
 }
 
 /**
- * Build (or reuse) both models. Cost on one wasm thread: painting 8 slides ~8 s, student ~2×2.9k images at ~290 img/s,
- * teacher ~3×2.9k images at ~65 img/s (≈ 2.5 min in all). Same seed and backend → same weights.
+ * Build (or reuse) both models. Cost with the default recipe on wasm (2-core machine): painting 64 slides of 768² ~30 s,
+ * student 2×6.1k images, teacher 3×6.1k images at ~175 img/s (≈ 2.2 min in all). Same seed and backend → same weights.
  */
 export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir: string; index: DemoModelsIndex; reused: boolean }> {
   const recipe = o.recipe ?? demoModelsRecipe(o.seed ?? DEFAULT_MODELS_SEED)
