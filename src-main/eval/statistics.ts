@@ -77,6 +77,40 @@ export function bootstrapCi(
   return { estimate: stat(p), lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha), level, resamples, method: 'percentile, class-stratified bootstrap' }
 }
 
+interface FoldCell {
+  /** slide indices of the fold */
+  idx: number[]
+  /** positions inside idx, grouped by class (resampling stays inside each fold × class cell) */
+  groups: number[][]
+}
+
+function foldCells(p: Predictions, foldOf: readonly number[]): FoldCell[] {
+  const folds = [...new Set(foldOf)].sort((x, y) => x - y)
+  return folds.map((f) => {
+    const idx = foldOf.flatMap((g, i) => (g === f ? [i] : []))
+    return { idx, groups: groupByClass(subset(p, idx).labels, p.classes) }
+  })
+}
+
+/** One stratified resample of every fold, as indices into the full prediction set. */
+function resampleCells(cells: readonly FoldCell[], rng: () => number): number[][] {
+  return cells.map((cell) => Array.from(stratifiedResample(cell.groups, rng), (k) => cell.idx[k] as number))
+}
+
+/** Mean of stat over the picked subsets where it is defined (NaN when it is defined on none). */
+function meanOfFinite(p: Predictions, picks: readonly ArrayLike<number>[], stat: (p: Predictions) => number): number {
+  let sum = 0
+  let used = 0
+  for (const pick of picks) {
+    const v = stat(subset(p, pick))
+    if (Number.isFinite(v)) {
+      sum += v
+      used++
+    }
+  }
+  return used === 0 ? NaN : sum / used
+}
+
 /**
  * Bootstrap CI of the MEAN over folds of a per-fold statistic (e.g. the fold-averaged AUC reported as auc_mean).
  * Each resample redraws slides inside every fold × class cell, recomputes the statistic per fold and averages the
@@ -91,33 +125,15 @@ export function bootstrapFoldMeanCi(
   const resamples = options.resamples ?? 2000
   const level = options.level ?? 0.95
   const rng = mulberry32(options.seed)
-  const folds = [...new Set(foldOf)].sort((a, b) => a - b)
-  const cells = folds.map((f) => {
-    const idx = foldOf.flatMap((g, i) => (g === f ? [i] : []))
-    const fp = subset(p, idx)
-    return { idx, groups: groupByClass(fp.labels, fp.classes) }
-  })
-  const foldMean = (pick: (cell: { idx: number[]; groups: number[][] }) => ArrayLike<number>): number => {
-    let sum = 0
-    let used = 0
-    for (const cell of cells) {
-      const v = stat(subset(p, pick(cell)))
-      if (Number.isFinite(v)) {
-        sum += v
-        used++
-      }
-    }
-    return used === 0 ? NaN : sum / used
-  }
+  const cells = foldCells(p, foldOf)
   const values: number[] = []
   for (let b = 0; b < resamples; b++) {
-    // indices inside a fold's subset → indices into p
-    const v = foldMean((cell) => Array.from(stratifiedResample(cell.groups, rng), (k) => cell.idx[k] as number))
+    const v = meanOfFinite(p, resampleCells(cells, rng), stat)
     if (Number.isFinite(v)) values.push(v)
   }
   values.sort((a, b) => a - b)
   const alpha = (1 - level) / 2
-  return { estimate: foldMean((cell) => cell.idx), lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha), level, resamples, method: 'percentile, class-stratified bootstrap' }
+  return { estimate: meanOfFinite(p, cells.map((c) => c.idx), stat), lo: quantileSorted(values, alpha), hi: quantileSorted(values, 1 - alpha), level, resamples, method: 'percentile, class-stratified bootstrap' }
 }
 
 export interface PairedTest {
@@ -179,34 +195,18 @@ export function pairedFoldMeanBootstrap(
   assertSameSlides(a, b)
   const resamples = options.resamples ?? 2000
   const rng = mulberry32(options.seed)
-  const folds = [...new Set(foldOf)].sort((x, y) => x - y)
-  const cells = folds.map((f) => {
-    const idx = foldOf.flatMap((g, i) => (g === f ? [i] : []))
-    return { idx, groups: groupByClass(subset(a, idx).labels, a.classes) }
-  })
-  const meanOver = (p: Predictions, picks: ArrayLike<number>[]): number => {
-    let sum = 0
-    let used = 0
-    for (const pick of picks) {
-      const v = stat(subset(p, pick))
-      if (Number.isFinite(v)) {
-        sum += v
-        used++
-      }
-    }
-    return used === 0 ? NaN : sum / used
-  }
+  const cells = foldCells(a, foldOf)
   const diffs: number[] = []
   for (let r = 0; r < resamples; r++) {
-    const picks = cells.map((cell) => Array.from(stratifiedResample(cell.groups, rng), (k) => cell.idx[k] as number))
-    const d = meanOver(b, picks) - meanOver(a, picks)
+    const picks = resampleCells(cells, rng)
+    const d = meanOfFinite(b, picks, stat) - meanOfFinite(a, picks, stat)
     if (Number.isFinite(d)) diffs.push(d)
   }
   diffs.sort((x, y) => x - y)
   const le = diffs.filter((d) => d <= 0).length
   const ge = diffs.filter((d) => d >= 0).length
-  const ea = meanOver(a, cells.map((c) => c.idx))
-  const eb = meanOver(b, cells.map((c) => c.idx))
+  const ea = meanOfFinite(a, cells.map((c) => c.idx), stat)
+  const eb = meanOfFinite(b, cells.map((c) => c.idx), stat)
   return {
     a_estimate: ea,
     b_estimate: eb,
