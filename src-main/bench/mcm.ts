@@ -6,6 +6,7 @@ import { cpus } from 'node:os'
 import { McmConfig, type McmConfigInput } from '../../src-shared/contracts/train'
 import { SyntheticCohort } from '../ml/mcm/synthetic-cohort'
 import { McmTrainer } from '../ml/mcm/trainer'
+import { teacherTargets } from '../ml/mcm/targets'
 import { trainingPlan } from '../ml/mcm/windows'
 import { selectBackend } from '../ml/mcm/run-mcm'
 import { createModel } from '../ml/models/zoo'
@@ -43,6 +44,7 @@ async function trainCase(ctx: BenchContext, c: Case, steps: number): Promise<Rec
   const trainer = new McmTrainer({
     cfg,
     source,
+    targets: teacherTargets(source, cfg),
     plan: trainingPlan(source.slides(), cfg),
     phase: 'main',
     studentName: c.student,

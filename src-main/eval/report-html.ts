@@ -92,6 +92,7 @@ export function renderReportHtml(r: EvalReport): string {
         ['masked L1 before → after', `${num(ft.masked_l1_before, 4)} → ${num(ft.masked_l1_after, 4)}`],
         ['masked L1 control (teacher-free)', num(ft.masked_l1_control, 4)],
         ['visible-patch L1 (mean)', num(ft.masked_l1_visible_mean, 4)],
+        ['teacher probe R² before → after', `${num(ft.teacher_probe_r2_before ?? null, 3)} → ${num(ft.teacher_probe_r2_after ?? null, 3)}`],
         ['epochs', ft.epochs === null ? '—' : String(ft.epochs)],
         ['backend', ft.backend ?? '—'],
         ['train images/s', num(ft.train_images_per_s, 1)]

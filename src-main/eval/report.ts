@@ -186,6 +186,10 @@ export function printTable(r: EvalReport): string {
         `frozen-student control ${fmt(f.masked_l1_control, 3)}; mean of the visible patches ${fmt(f.masked_l1_visible_mean, 3)}`
     )
   }
+  if (f && typeof f.teacher_probe_r2_after === 'number') {
+    // label-free: how much of the teacher's targets a linear read-out of the student's OWN features explains on held-out slides
+    out.push(`teacher probe, held-out R² of student features → teacher targets (higher is better): before ${fmt(f.teacher_probe_r2_before ?? null, 3)} → after ${fmt(f.teacher_probe_r2_after, 3)}`)
+  }
   return out.join('\n')
 }
 

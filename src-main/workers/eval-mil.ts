@@ -12,6 +12,8 @@ const Finetune = z.object({
   masked_l1_after: num,
   masked_l1_control: num,
   masked_l1_visible_mean: num,
+  teacher_probe_r2_before: num.optional(),
+  teacher_probe_r2_after: num.optional(),
   epochs: num,
   backend: z.string().nullable(),
   train_images_per_s: num,

@@ -28,6 +28,9 @@ export interface FinetuneSummary {
   masked_l1_after: number | null
   masked_l1_control: number | null
   masked_l1_visible_mean: number | null
+  /** held-out R² of a linear read-out from the student's features to the teacher targets, before / after fine-tuning */
+  teacher_probe_r2_before?: number | null
+  teacher_probe_r2_after?: number | null
   epochs: number | null
   backend: string | null
   train_images_per_s: number | null

@@ -53,7 +53,12 @@ export const McmConfig = z.strictObject({
       /** teacher targets are normalised per vector: layernorm (zero mean, unit variance), l2, or none */
       teacherNorm: z.enum(['layernorm', 'l2', 'none']).default('layernorm'),
       /** weight λ of a plain KD term on the visible patches (0 = off) */
-      visibleKdWeight: z.number().min(0).default(0)
+      visibleKdWeight: z.number().min(0).default(0),
+      /**
+       * 0 = off. K > 0: the targets are the top-K principal components of the training slides' normalised teacher
+       * features, whitened (each of unit variance), so no few high-variance directions dominate the loss (ml/mcm/targets.ts)
+       */
+      targetPca: z.number().int().min(0).max(4096).default(0)
     })
     .prefault({}),
   /** keep BatchNorm running statistics fixed and normalise with them during training */
@@ -87,6 +92,11 @@ export const McmConfig = z.strictObject({
     })
     .prefault({}),
   inspection: z.strictObject({ windows: z.number().int().min(0).max(64).default(4) }).prefault({}),
+  /**
+   * teacher probe (ml/mcm/teacher-probe.ts): patches sampled from the training slides to fit a linear read-out from the
+   * student's features to the teacher targets, and at most as many from the held-out slides to score it; 0 = off
+   */
+  probe: z.strictObject({ patches: z.number().int().min(0).max(65536).default(2048) }).prefault({}),
   /** project slides: the patch grid (must match the one the teacher features were extracted on) */
   grid: z
     .strictObject({
@@ -137,7 +147,7 @@ export interface CheckpointInfo {
   createdAt: string
 }
 
-/** Held-out masked-patch loss (config.loss.kind on normalised teacher features) of the four models a lab compares. */
+/** Held-out masked-patch loss (config.loss.kind in the run's target space, see `metric`) of the four models a lab compares. */
 export interface McmEvaluation {
   windows: number
   maskedPatches: number
@@ -146,6 +156,8 @@ export interface McmEvaluation {
   after: number
   control: number | null
   visibleMeanBaseline: number
+  /** held-out R² of a linear read-out from the student's own features to the targets, before → after (absent: probe off or an older run) */
+  teacherProbe?: { before: number; after: number; fitPatches: number; testPatches: number; metric: string }
 }
 
 export interface InspectedWindow {

@@ -31,6 +31,8 @@ export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
     masked_l1_after: evaluation?.after ?? null,
     masked_l1_control: evaluation?.control ?? null,
     masked_l1_visible_mean: evaluation?.visibleMeanBaseline ?? null,
+    teacher_probe_r2_before: evaluation?.teacherProbe?.before ?? null,
+    teacher_probe_r2_after: evaluation?.teacherProbe?.after ?? null,
     epochs: finite(run.config.epochs),
     backend: typeof run.config.backend === 'string' ? run.config.backend : null,
     // the trainer does not report a throughput figure in its job result yet: null unless it does

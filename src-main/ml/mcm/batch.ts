@@ -3,8 +3,8 @@
 import type { McmConfig } from '../../../src-shared/contracts/train'
 import { drawAugment, IDENTITY_AUGMENT, writeStudentInput } from './augment'
 import { mapLimit, type McmDataSource } from './data-source'
-import { normaliseTeacher } from './objective'
 import { Rng, STREAM } from './rng'
+import type { McmTargets } from './targets'
 import type { ContextWindow } from './windows'
 
 export interface WindowBatch {
@@ -20,9 +20,9 @@ export interface WindowBatch {
   tokenMask: Float32Array
   /** [windows, s², 1]: 1 where the loss is taken (masked cells; every cell when s = 1) */
   lossWeight: Float32Array
-  /** [windows, s², teacherDim] normalised teacher features of every cell */
+  /** [windows, s², targetDim] teacher targets of every cell (ml/mcm/targets.ts) */
   targets: Float32Array
-  /** [nVisible, teacherDim] normalised teacher features of the visible patches (visible KD term) */
+  /** [nVisible, targetDim] teacher targets of the visible patches (visible KD term) */
   visibleTargets: Float32Array
   masks: boolean[][]
 }
@@ -36,6 +36,7 @@ export interface BatchInput {
 
 export async function buildBatch(
   source: McmDataSource,
+  targetSet: McmTargets,
   items: readonly BatchInput[],
   cfg: McmConfig,
   student: { mean: readonly number[]; std: readonly number[] },
@@ -45,7 +46,7 @@ export async function buildBatch(
   const s = cfg.window.size
   const tokens = s * s
   const p = source.patchSize
-  const td = source.teacherDim
+  const td = targetSet.space.dim
   const visible: { slide: string; index: number; key: number | null; cell: number }[] = []
   for (const it of items) {
     if (it.mask.length !== tokens) throw new Error(`mask has ${it.mask.length} cells, window has ${tokens}`)
@@ -70,7 +71,7 @@ export async function buildBatch(
   items.forEach((it, w) => {
     it.window.cells.forEach((index, cell) => {
       const row = w * tokens + cell
-      const t = normaliseTeacher(source.teacherFeature(it.window.slide, index), cfg.loss.teacherNorm)
+      const t = targetSet.target(it.window.slide, index)
       targets.set(t, row * td)
       if (it.mask[cell]) {
         tokenMask[row] = 1

@@ -5,8 +5,9 @@ import type { ErrorMap, InspectedWindow, McmConfig } from '../../../src-shared/c
 import { buildBatch, type BatchInput } from './batch'
 import type { McmDataSource } from './data-source'
 import type { McmModels } from './models'
-import { cosine, l1, normaliseTeacher } from './objective'
+import { cosine, l1 } from './objective'
 import { forwardBatch } from './step'
+import type { McmTargets } from './targets'
 
 export interface WindowScores {
   /** per cell: L1 and cosine of the prediction for masked cells (null for visible cells) */
@@ -20,15 +21,15 @@ export interface EvalResult {
   perWindow: WindowScores[]
 }
 
-/** Masked-patch L1 (mean over masked patches of mean |pred − teacher| over dims, normalised teacher features). */
-export async function evaluateModels(m: McmModels, source: McmDataSource, items: readonly BatchInput[], cfg: McmConfig, signal?: AbortSignal): Promise<EvalResult> {
+/** Masked-patch L1 (mean over masked patches of mean |pred − target| over dims, in the run's target space). */
+export async function evaluateModels(m: McmModels, source: McmDataSource, targetSet: McmTargets, items: readonly BatchInput[], cfg: McmConfig, signal?: AbortSignal): Promise<EvalResult> {
   const perWindow: WindowScores[] = []
   let sum = 0
   let count = 0
-  const td = source.teacherDim
+  const td = targetSet.space.dim
   for (let i = 0; i < items.length; i += cfg.batchWindows) {
     const chunk = items.slice(i, i + cfg.batchWindows)
-    const b = await buildBatch(source, chunk, cfg, m.student, signal)
+    const b = await buildBatch(source, targetSet, chunk, cfg, m.student, signal)
     const pred = tf.tidy(() => forwardBatch(m, b, cfg, source.patchSize, td, { training: false, studentFrozen: true }).predictions)
     const values = pred.dataSync() as Float32Array
     pred.dispose()
@@ -55,14 +56,14 @@ export async function evaluateModels(m: McmModels, source: McmDataSource, items:
   return { meanL1: count ? sum / count : NaN, maskedPatches: count, perWindow }
 }
 
-/** Trivial baseline: predict every masked patch as the mean of the window's visible teacher features. */
-export async function visibleMeanBaseline(source: McmDataSource, items: readonly BatchInput[], cfg: McmConfig): Promise<number> {
+/** Trivial baseline: predict every masked patch as the mean of the window's visible patches' targets. */
+export function visibleMeanBaseline(targetSet: McmTargets, items: readonly BatchInput[]): number {
   let sum = 0
   let count = 0
   for (const it of items) {
-    const feats = it.window.cells.map((idx) => normaliseTeacher(source.teacherFeature(it.window.slide, idx), cfg.loss.teacherNorm))
+    const feats = it.window.cells.map((idx) => targetSet.target(it.window.slide, idx))
     const visible = feats.filter((_, c) => !it.mask[c])
-    const mean = new Float32Array(source.teacherDim)
+    const mean = new Float32Array(targetSet.space.dim)
     for (const v of visible) for (let d = 0; d < mean.length; d++) mean[d] = (mean[d] ?? 0) + (v[d] ?? 0) / visible.length
     feats.forEach((t, c) => {
       if (it.mask[c]) {

@@ -9,6 +9,7 @@ import { makeMask } from './masking'
 import { createModels, importModelTensors } from './models'
 import { Rng, STREAM, deriveSeed } from './rng'
 import { selectBackend } from './run-mcm'
+import { teacherTargets } from './targets'
 import type { StudentFactory } from './student'
 import { windowAt } from './windows'
 
@@ -41,12 +42,13 @@ export async function inspectWindow(r: InspectRequest): Promise<InspectedWindow>
   const ck = loadLatestCheckpoint(join(r.runDir, 'checkpoints', 'main'))
   if (!ck) throw new Error(`run folder ${r.runDir} has no checkpoint of the main phase yet`)
   const items = [{ window, mask, augmentKey: null }]
-  const before = createModels(r.cfg, r.student, r.source.patchSize, r.source.teacherDim, r.studentFactory)
-  const after = createModels(r.cfg, r.student, r.source.patchSize, r.source.teacherDim, r.studentFactory)
+  const targetSet = teacherTargets(r.source, r.cfg)
+  const before = createModels(r.cfg, r.student, r.source.patchSize, targetSet.space.dim, r.studentFactory)
+  const after = createModels(r.cfg, r.student, r.source.patchSize, targetSet.space.dim, r.studentFactory)
   try {
     importModelTensors(after, unpackTensors(ck.files['tensors.bin'] as Buffer, (ck.files['tensors.json'] as Buffer).toString('utf8')), `checkpoint ${ck.dir}`)
-    const b = await evaluateModels(before, r.source, items, r.cfg)
-    const a = await evaluateModels(after, r.source, items, r.cfg)
+    const b = await evaluateModels(before, r.source, targetSet, items, r.cfg)
+    const a = await evaluateModels(after, r.source, targetSet, items, r.cfg)
     return {
       slide: r.slide,
       col: r.col,

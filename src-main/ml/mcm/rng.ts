@@ -68,5 +68,6 @@ export const STREAM = {
   mask: 3,
   augment: 4,
   heldOut: 5,
-  synthetic: 6
+  synthetic: 6,
+  probe: 7
 } as const

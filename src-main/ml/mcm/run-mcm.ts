@@ -12,6 +12,8 @@ import { writeStudentExport, type ExportedStudent } from './export'
 import { heldOutMask } from './masking'
 import { createModels } from './models'
 import { readParams } from './params'
+import { describeTargets, teacherTargets } from './targets'
+import { teacherProbe, type TeacherProbe } from './teacher-probe'
 import { configHash, McmTrainer, type Phase } from './trainer'
 import { heldOutWindows, splitSlides, trainingPlan } from './windows'
 import type { StudentFactory } from './student'
@@ -68,6 +70,11 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
   const held: BatchInput[] = heldOutWindows(heldGrids, cfg).map((window, i) => ({ window, mask: heldOutMask(cfg, i), augmentKey: null }))
   if (held.length === 0) throw new Error(`no full ${cfg.window.size}×${cfg.window.size} windows on the held-out slides (${split.heldOut.join(', ')})`)
 
+  // targets before training: a bad targetPca fails here, not after an epoch
+  if (cfg.loss.targetPca > 0) hooks.progress?.(0, `fitting ${cfg.loss.targetPca} principal components of the teacher features`)
+  const targetSet = teacherTargets(source, cfg)
+  if (targetSet.space.pca) hooks.notice?.(`targets: ${describeTargets(targetSet.space)}`)
+
   const phases: Phase[] = cfg.control ? ['main', 'control'] : ['main']
   const share = 0.9 / phases.length
   const trainers: Partial<Record<Phase, McmTrainer>> = {}
@@ -77,6 +84,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       const trainer = new McmTrainer({
         cfg,
         source,
+        targets: targetSet,
         plan,
         phase,
         studentName: input.student,
@@ -107,21 +115,31 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     }
 
     hooks.progress?.(0.9, 'evaluating held-out windows')
-    const initial = createModels(cfg, input.student, source.patchSize, source.teacherDim, input.studentFactory)
-    const before = await evaluateModels(initial, source, held, cfg, input.signal)
-    initial.dispose()
+    const initial = createModels(cfg, input.student, source.patchSize, targetSet.space.dim, input.studentFactory)
     const main = trainers.main as McmTrainer
-    const after = await evaluateModels(main.models, source, held, cfg, input.signal)
-    const control = trainers.control ? await evaluateModels(trainers.control.models, source, held, cfg, input.signal) : null
-    const baseline = await visibleMeanBaseline(source, held, cfg)
+    let before: Awaited<ReturnType<typeof evaluateModels>>
+    let probe: TeacherProbe | null = null
+    try {
+      before = await evaluateModels(initial, source, targetSet, held, cfg, input.signal)
+      if (cfg.probe.patches > 0) {
+        hooks.progress?.(0.95, `teacher probe: ${cfg.probe.patches} training + held-out patches through the student before and after`)
+        probe = await teacherProbe({ source, targets: targetSet, trainGrids, heldGrids, before: initial.student, after: main.models.student, patches: cfg.probe.patches, seed: cfg.seed, ...(input.signal ? { signal: input.signal } : {}) })
+      }
+    } finally {
+      initial.dispose()
+    }
+    const after = await evaluateModels(main.models, source, targetSet, held, cfg, input.signal)
+    const control = trainers.control ? await evaluateModels(trainers.control.models, source, targetSet, held, cfg, input.signal) : null
+    const baseline = visibleMeanBaseline(targetSet, held)
     const evaluation: McmEvaluation = {
       windows: held.length,
       maskedPatches: after.maskedPatches,
-      metric: `masked-patch L1 (mean |prediction − teacher| over dims, teacher features ${cfg.loss.teacherNorm}-normalised, held-out slides ${split.heldOut.join(', ')})`,
+      metric: `masked-patch ${cfg.loss.kind} (mean over dims; ${describeTargets(targetSet.space)}; held-out slides ${split.heldOut.join(', ')})`,
       before: before.meanL1,
       after: after.meanL1,
       control: control ? control.meanL1 : null,
-      visibleMeanBaseline: baseline
+      visibleMeanBaseline: baseline,
+      ...(probe ? { teacherProbe: probe } : {})
     }
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
 

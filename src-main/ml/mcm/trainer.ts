@@ -12,6 +12,7 @@ import { trainingMask } from './masking'
 import { createModels, exportModelTensors, importModelTensors, type McmModels } from './models'
 import { AdamW, lrFactor } from './optimizer'
 import { forwardBatch } from './step'
+import type { McmTargets } from './targets'
 import { totalSteps, type ContextWindow } from './windows'
 import type { StudentFactory } from './student'
 
@@ -31,6 +32,8 @@ export interface StepInfo {
 export interface TrainerOptions {
   cfg: McmConfig
   source: McmDataSource
+  /** teacher targets of the run (ml/mcm/targets.ts) */
+  targets: McmTargets
   plan: readonly ContextWindow[]
   phase: Phase
   studentName: string
@@ -80,7 +83,7 @@ export class McmTrainer {
   private done = false
 
   constructor(private readonly o: TrainerOptions) {
-    this.models = createModels(o.cfg, o.studentName, o.source.patchSize, o.source.teacherDim, o.studentFactory)
+    this.models = createModels(o.cfg, o.studentName, o.source.patchSize, o.targets.space.dim, o.studentFactory)
     const frozen = o.phase === 'control'
     const predictorParams = [...this.models.predictor.params, ...this.models.kdHead]
     this.optimizer = new AdamW(
@@ -148,7 +151,7 @@ export class McmTrainer {
       mask: trainingMask(cfg, window, from + i),
       augmentKey: from + i
     }))
-    return buildBatch(this.o.source, items, cfg, this.models.student, this.o.signal)
+    return buildBatch(this.o.source, this.o.targets, items, cfg, this.models.student, this.o.signal)
   }
 
   /** Run the phase to its end (or until cancelled). */
@@ -173,7 +176,7 @@ export class McmTrainer {
       const scale = lrFactor(this.step, this.total, cfg.optim)
       let updates: { variable: tf.Variable; value: tf.Tensor }[] = []
       const { value, grads } = tf.variableGrads(() => {
-        const r = forwardBatch(this.models, batch, cfg, source.patchSize, source.teacherDim, { training: true, studentFrozen: frozen })
+        const r = forwardBatch(this.models, batch, cfg, source.patchSize, this.o.targets.space.dim, { training: true, studentFrozen: frozen })
         updates = r.stateUpdates
         return r.loss
       }, varList)

@@ -45,6 +45,13 @@ describe('tessera train (CLI, synthetic cohort, wasm)', () => {
     )
     expect(e.after).toBeLessThan(e.before * 0.8)
     expect(e.control).not.toBeNull()
+    // the teacher probe ran (default config) on every held-out patch and a sample of the training patches
+    const probe = e.teacherProbe
+    expect(probe).toBeDefined()
+    expect(Number.isFinite(probe?.before) && Number.isFinite(probe?.after)).toBe(true)
+    expect(probe?.testPatches).toBeGreaterThan(0)
+    expect(probe?.fitPatches).toBeGreaterThan(probe?.testPatches ?? 0)
+    console.log(`teacher probe (held-out R² of student features → targets): before ${probe?.before.toFixed(4)}, after ${probe?.after.toFixed(4)}`)
 
     const show = tessera(db, 'run', 'show', String(out.runId), '--json')
     expect(show.code).toBe(0)

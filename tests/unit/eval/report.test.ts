@@ -56,6 +56,13 @@ describe('buildReport', () => {
       models: [model('student', 0.2, 1), model('student-mcm', 0.8, 2)], finetune, timings: { cv: 1 }, bootstrapResamples: 50
     })
     expect(printTable(r)).toContain('fine-tuning run 4, held-out masked-patch L1 (lower is better): before 1.149 → after 0.440; frozen-student control 0.440; mean of the visible patches 0.450')
+    // a run without a teacher probe (probe off, or a run made before the probe existed) prints no probe line
+    expect(printTable(r)).not.toContain('teacher probe')
+    const probed = buildReport({
+      project: 'p', aggregator: 'abmil', seed: 3, foldsK: 3, splitMethod: 'm', classes: ['a', 'b', 'c'], nPatients: 45,
+      models: [model('student', 0.2, 1), model('student-mcm', 0.8, 2)], finetune: { ...finetune, teacher_probe_r2_before: 0.8036, teacher_probe_r2_after: 0.8047 }, timings: { cv: 1 }, bootstrapResamples: 50
+    })
+    expect(printTable(probed)).toContain('teacher probe, held-out R² of student features → teacher targets (higher is better): before 0.804 → after 0.805')
   })
 
   it('guesses roles from model names', () => {

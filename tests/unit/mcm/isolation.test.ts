@@ -7,6 +7,7 @@ import { trainingMask } from '../../../src-main/ml/mcm/masking'
 import { createModels } from '../../../src-main/ml/mcm/models'
 import { forwardBatch } from '../../../src-main/ml/mcm/step'
 import { SyntheticCohort } from '../../../src-main/ml/mcm/synthetic-cohort'
+import { teacherTargets } from '../../../src-main/ml/mcm/targets'
 import { trainingPlan } from '../../../src-main/ml/mcm/windows'
 
 const cfg = McmConfig.parse({ seed: 2, backend: 'cpu', window: { size: 3 }, batchWindows: 3, data: { source: 'synthetic', synthetic: { slides: 2, cols: 9, rows: 9, holes: 0 } } })
@@ -32,7 +33,7 @@ describe('masked patches are invisible to student and predictor', () => {
   it('reads only visible patches', async () => {
     const source = new SyntheticCohort(cfg.data.synthetic)
     const it3 = items(source)
-    await buildBatch(source, it3, cfg, { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] })
+    await buildBatch(source, teacherTargets(source, cfg), it3, cfg, { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] })
     const visible = it3.reduce((a, i) => a + i.mask.filter((m) => !m).length, 0)
     expect(source.readCount).toBe(visible)
   })
@@ -41,14 +42,14 @@ describe('masked patches are invisible to student and predictor', () => {
     const source = new SyntheticCohort(cfg.data.synthetic)
     const it3 = items(source)
     const stats = { mean: [0.5, 0.5, 0.5], std: [0.25, 0.25, 0.25] }
-    const before = await buildBatch(source, it3, cfg, stats)
+    const before = await buildBatch(source, teacherTargets(source, cfg), it3, cfg, stats)
     const lossBefore = lossOf(source, before)
     const first = it3[0] as BatchInput
     const maskedCell = first.mask.findIndex(Boolean)
     const visibleCell = first.mask.findIndex((m) => !m)
     const noise = new Uint8Array(source.patchSize * source.patchSize * 3).map((_, i) => (i * 97) % 256)
     source.overridePixels(first.window.slide, first.window.cells[maskedCell] as number, noise)
-    const afterMasked = await buildBatch(source, it3, cfg, stats)
+    const afterMasked = await buildBatch(source, teacherTargets(source, cfg), it3, cfg, stats)
     expect(afterMasked.visiblePixels).toEqual(before.visiblePixels)
     expect(afterMasked.placement).toEqual(before.placement)
     expect(afterMasked.tokenMask).toEqual(before.tokenMask)
@@ -56,7 +57,7 @@ describe('masked patches are invisible to student and predictor', () => {
     expect(lossOf(source, afterMasked)).toBe(lossBefore)
 
     source.overridePixels(first.window.slide, first.window.cells[visibleCell] as number, noise)
-    const afterVisible = await buildBatch(source, it3, cfg, stats)
+    const afterVisible = await buildBatch(source, teacherTargets(source, cfg), it3, cfg, stats)
     expect(afterVisible.visiblePixels).not.toEqual(before.visiblePixels)
     expect(lossOf(source, afterVisible)).not.toBe(lossBefore)
   })
@@ -76,6 +77,6 @@ describe('masked patches are invisible to student and predictor', () => {
   it('refuses a fully masked window', async () => {
     const source = new SyntheticCohort(cfg.data.synthetic)
     const [first] = items(source)
-    await expect(buildBatch(source, [{ ...(first as BatchInput), mask: new Array(9).fill(true) }], cfg, { mean: [0, 0, 0], std: [1, 1, 1] })).rejects.toThrow(/fully masked/)
+    await expect(buildBatch(source, teacherTargets(source, cfg), [{ ...(first as BatchInput), mask: new Array(9).fill(true) }], cfg, { mean: [0, 0, 0], std: [1, 1, 1] })).rejects.toThrow(/fully masked/)
   })
 })

@@ -7,6 +7,7 @@ import { AdamW, lrFactor } from '../../../src-main/ml/mcm/optimizer'
 import { readParams } from '../../../src-main/ml/mcm/params'
 import { SyntheticCohort } from '../../../src-main/ml/mcm/synthetic-cohort'
 import { McmTrainer } from '../../../src-main/ml/mcm/trainer'
+import { teacherTargets } from '../../../src-main/ml/mcm/targets'
 import { trainingPlan } from '../../../src-main/ml/mcm/windows'
 import { tempDir } from '../../helpers/tmp'
 
@@ -29,6 +30,7 @@ function trainer(over: McmConfigInput, phase: 'main' | 'control' = 'main', extra
   return new McmTrainer({
     cfg,
     source,
+    targets: teacherTargets(source, cfg),
     plan: trainingPlan(source.slides(), cfg),
     phase,
     studentName: 'tiny-cnn',
