@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Core } from '../core/core'
 import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
 import type { EvalReport } from '../../src-shared/contracts/eval'
-import type { McmRun } from '../../src-shared/contracts/train'
+import type { McmRun, McmRunDetail } from '../../src-shared/contracts/train'
 import type { CohortRecipe } from '../cohort/recipe'
 import { configCovers, demoMcmConfig } from './demo-mcm-config'
 
@@ -153,11 +153,13 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   await features('fine-tuned student', finetuned)
 
   const report = await step('MIL evaluation (ABMIL, patient-level 5-fold CV)', async () => {
-    // the evaluation is cached by everything that determines it: the three models' weights, labels, grid, seed
+    // the evaluation is cached by everything that determines it: the three models' weights, labels, grid, seed, and the
+    // fine-tuning run's id and held-out figures (its report section; a run with new figures must not print stale ones)
     const all = (await call('model.list', {})) as ModelRecord[]
     const weightsOf = (name: string): string | null => all.find((m) => m.name === name)?.weightsHash ?? null
+    const runFigures = ((await call('run.get', { id: run.id })) as McmRunDetail).evaluation
     const key = createHash('sha256')
-      .update(JSON.stringify({ v: VERSION, models: [student, finetuned, teacher].map(weightsOf), labels: sha256File(cohort.labelsCsv), grid, seed: o.seed, folds: 5, aggregator: 'abmil' }))
+      .update(JSON.stringify({ v: VERSION, models: [student, finetuned, teacher].map(weightsOf), labels: sha256File(cohort.labelsCsv), grid, seed: o.seed, folds: 5, aggregator: 'abmil', run: { id: run.id, figures: runFigures } }))
       .digest('hex')
       .slice(0, 16)
     const evalDir = join(o.cacheDir, 'evals', key)
