@@ -94,9 +94,11 @@ export const McmConfig = z.strictObject({
   inspection: z.strictObject({ windows: z.number().int().min(0).max(64).default(4) }).prefault({}),
   /**
    * teacher probe (ml/mcm/teacher-probe.ts): patches sampled from the training slides to fit a linear read-out from the
-   * student's features to the teacher targets, and at most as many from the held-out slides to score it; 0 = off
+   * student's features to the teacher targets, and at most as many from the held-out slides to score it; 0 = off.
+   * Cost: 4 × patches student forwards (1024 → ~4 s for the demo's 24k-parameter student on wasm); raise it for students
+   * with wide features (a read-out of d dims wants several times d fit patches)
    */
-  probe: z.strictObject({ patches: z.number().int().min(0).max(65536).default(2048) }).prefault({}),
+  probe: z.strictObject({ patches: z.number().int().min(0).max(65536).default(1024) }).prefault({}),
   /** project slides: the patch grid (must match the one the teacher features were extracted on) */
   grid: z
     .strictObject({
