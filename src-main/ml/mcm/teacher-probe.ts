@@ -11,6 +11,7 @@ import { fitRidge, ridgeR2 } from './ridge'
 import { Rng, STREAM } from './rng'
 import type { StudentModel } from './student'
 import type { McmTargets } from './targets'
+import { CancelledError } from './trainer'
 
 export interface TeacherProbe {
   /** held-out R² of the baseline student's features → teacher targets */
@@ -40,7 +41,7 @@ async function featuresOf(source: McmDataSource, students: readonly StudentModel
   const p = source.patchSize
   const out = students.map((s) => new Float32Array(cells.length * s.featureDim))
   for (let from = 0; from < cells.length; from += CHUNK) {
-    if (signal?.aborted) throw new Error('cancelled')
+    if (signal?.aborted) throw new CancelledError()
     const chunk = cells.slice(from, from + CHUNK)
     const rgb = await mapLimit(chunk, 4, (c) => source.readPatch(c.slide, c.index, signal))
     students.forEach((student, k) => {
