@@ -18,6 +18,8 @@ import { configHash, McmTrainer, type Phase } from './trainer'
 import { heldOutWindows, splitSlides, trainingPlan } from './windows'
 import type { StudentFactory } from './student'
 
+const LOSS_NAMES: Record<McmConfig['loss']['kind'], string> = { l1: 'L1', 'smooth-l1': 'smooth L1', cosine: 'cosine distance' }
+
 export interface McmRunHooks {
   progress?(fraction: number, message: string, metrics?: Record<string, number>): void
   loss?(p: LossPoint): void
@@ -134,7 +136,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     const evaluation: McmEvaluation = {
       windows: held.length,
       maskedPatches: after.maskedPatches,
-      metric: `masked-patch ${cfg.loss.kind} (mean over dims; ${describeTargets(targetSet.space)}; held-out slides ${split.heldOut.join(', ')})`,
+      metric: `masked-patch ${LOSS_NAMES[cfg.loss.kind]} (mean over dims; ${describeTargets(targetSet.space)}; held-out slides ${split.heldOut.join(', ')})`,
       before: before.meanL1,
       after: after.meanL1,
       control: control ? control.meanL1 : null,
