@@ -16,7 +16,7 @@ import { useBackend } from '../src-main/ml/backend'
 import { cohortFeatureBags, readCohortPatches } from '../src-main/ml/demo/calibrate'
 import { loadDemoModel, readDemoModels } from '../src-main/ml/demo/demo-models'
 import { l1, normaliseTeacher } from '../src-main/ml/mcm/objective'
-import { fitRidge } from '../src-main/ml/mcm/ridge'
+import { fitRidge, ridgePredict } from '../src-main/ml/mcm/ridge'
 import { Rng } from '../src-main/ml/mcm/rng'
 import { splitSlides } from '../src-main/ml/mcm/windows'
 
@@ -112,15 +112,7 @@ fit.forEach((e, i) => xMeanOnly.set(e.x.subarray(0, td), i * td))
 for (const [name, inputs, width] of [['oracleRidgeL1', x, d], ['visibleMeanRidgeL1', xMeanOnly, td]] as const) {
   for (const lambda of [0.1, 1]) {
     const f = fitRidge(inputs, y, fit.length, width, td, lambda)
-    result[`${name}_lambda${lambda}`] = meanL1((e) => {
-      const p = new Float32Array(td)
-      for (let c = 0; c < td; c++) {
-        let s = f.yMean[c] ?? 0
-        for (let j = 0; j < width; j++) s += (((e.x[j] ?? 0) - (f.xMean[j] ?? 0)) / (f.xScale[j] ?? 1)) * (f.w[j * td + c] ?? 0)
-        p[c] = s
-      }
-      return p
-    })
+    result[`${name}_lambda${lambda}`] = meanL1((e) => ridgePredict(f, e.x.subarray(0, width)))
   }
 }
 console.log(JSON.stringify(Object.fromEntries(Object.entries(result).map(([k, v]) => [k, Number.isInteger(v) ? v : +v.toFixed(4)]))))

@@ -64,6 +64,18 @@ export function fitRidge(x: Float32Array, y: Float32Array, n: number, d: number,
   return { d, m, xMean, xScale, yMean, w }
 }
 
+/** Predictions of the fit for one row of d inputs (m outputs). */
+export function ridgePredict(f: RidgeFit, row: ArrayLike<number>, out = new Float32Array(f.m)): Float32Array {
+  const { d, m } = f
+  for (let c = 0; c < m; c++) out[c] = f.yMean[c] ?? 0
+  for (let j = 0; j < d; j++) {
+    const z = ((row[j] ?? 0) - (f.xMean[j] ?? 0)) / (f.xScale[j] ?? 1)
+    if (z === 0) continue
+    for (let c = 0; c < m; c++) out[c] = (out[c] ?? 0) + z * (f.w[j * m + c] ?? 0)
+  }
+  return out
+}
+
 /**
  * R² of the fit on new rows, pooled over all outputs: 1 − Σ residual² / Σ (y − mean of these rows)².
  * Pooling weighs each output by its variance (the same as R² of the whole target vector).
@@ -72,16 +84,14 @@ export function ridgeR2(f: RidgeFit, x: Float32Array, y: Float32Array, n: number
   const { d, m } = f
   const mean = new Float64Array(m)
   for (let i = 0; i < n; i++) for (let c = 0; c < m; c++) mean[c] = (mean[c] ?? 0) + (y[i * m + c] ?? 0) / n
-  const row = new Float64Array(d)
+  const p = new Float32Array(m)
   let residual = 0
   let total = 0
   for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) row[j] = ((x[i * d + j] ?? 0) - (f.xMean[j] ?? 0)) / (f.xScale[j] ?? 1)
+    ridgePredict(f, x.subarray(i * d, (i + 1) * d), p)
     for (let c = 0; c < m; c++) {
-      let p = f.yMean[c] ?? 0
-      for (let j = 0; j < d; j++) p += (row[j] ?? 0) * (f.w[j * m + c] ?? 0)
       const t = y[i * m + c] ?? 0
-      residual += (p - t) ** 2
+      residual += ((p[c] ?? 0) - t) ** 2
       total += (t - (mean[c] ?? 0)) ** 2
     }
   }
