@@ -8,26 +8,19 @@
 // the window mean, a student cannot learn local context from this cohort, however good it is.
 // Run: node --import tsx scripts/context-oracle.ts   (~30 s after the demo has built its cache; tissue filter as in
 // scripts/calibrate-cohort.ts, windows at offset 0, 8 of 16 cells masked per window, seeded)
-import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { McmConfig } from '../src-shared/contracts/train'
-import { DEFAULT_COHORT_SEED, type CohortManifest } from '../src-main/cohort/generate'
 import { useBackend } from '../src-main/ml/backend'
 import { cohortFeatureBags, readCohortPatches } from '../src-main/ml/demo/calibrate'
-import { loadDemoModel, readDemoModels } from '../src-main/ml/demo/demo-models'
+import { loadDemoModel } from '../src-main/ml/demo/demo-models'
 import { l1, normaliseTeacher } from '../src-main/ml/mcm/objective'
 import { fitRidge, ridgePredict } from '../src-main/ml/mcm/ridge'
 import { Rng } from '../src-main/ml/mcm/rng'
 import { splitSlides } from '../src-main/ml/mcm/windows'
+import { openDemoCache } from './lib/demo-cache'
 
 const WINDOW = 4
 const MASKED = 8
-const cacheDir = process.env['TESSERA_DEMO_CACHE'] ?? '.cache/demo'
-const modelsDir = join(cacheDir, 'models')
-const cohortDir = join(cacheDir, `cohort-${DEFAULT_COHORT_SEED}`)
-const index = readDemoModels(modelsDir)
-if (!index) throw new Error(`no demo models in ${modelsDir} (run npm run demo first)`)
-const manifest = JSON.parse(readFileSync(join(cohortDir, 'cohort.json'), 'utf8')) as CohortManifest
+const { modelsDir, cohortDir, index, manifest } = openDemoCache()
 const ps = manifest.recipe.params.patchSize
 const held = new Set(splitSlides(manifest.slides.map((s) => s.slideId), McmConfig.parse({}).heldOut).heldOut)
 

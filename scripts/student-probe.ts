@@ -7,26 +7,22 @@
 //   ~20 s per model on this 2-core machine, after ~30 s for the cohort's patches and the teacher's features)
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { DEFAULT_COHORT_SEED, type CohortManifest } from '../src-main/cohort/generate'
 import { drawStainStyle, paintSlide } from '../src-main/cohort/painter'
 import { patientSeed, planCohort } from '../src-main/cohort/plan'
 import { Prng } from '../src-main/cohort/prng'
 import { TRUTH_CHANNELS } from '../src-main/cohort/truth'
 import { useBackend } from '../src-main/ml/backend'
 import { cohortFeatureBags, readCohortPatches } from '../src-main/ml/demo/calibrate'
-import { loadDemoModel, readDemoModels } from '../src-main/ml/demo/demo-models'
+import { loadDemoModel } from '../src-main/ml/demo/demo-models'
 import { normaliseTeacher } from '../src-main/ml/mcm/objective'
 import { fitRidge, ridgeR2 } from '../src-main/ml/mcm/ridge'
 import type { ZooModel } from '../src-main/ml/models/manifest'
 import { createModel } from '../src-main/ml/models/zoo'
 import { loadSafetensorsFile } from '../src-main/ml/weights'
+import { openDemoCache } from './lib/demo-cache'
 
 const runDirs = process.argv.slice(2)
-const modelsDir = process.env['TESSERA_DEMO_CACHE'] ? join(process.env['TESSERA_DEMO_CACHE'], 'models') : '.cache/demo/models'
-const cohortDir = join(modelsDir, '..', `cohort-${DEFAULT_COHORT_SEED}`)
-const index = readDemoModels(modelsDir)
-if (!index) throw new Error(`no demo models in ${modelsDir} (run npm run demo first)`)
-const manifest = JSON.parse(readFileSync(join(cohortDir, 'cohort.json'), 'utf8')) as CohortManifest
+const { modelsDir, cohortDir, index, manifest } = openDemoCache()
 const runManifests = runDirs.map((d) => JSON.parse(readFileSync(join(d, 'model', 'manifest.json'), 'utf8')) as {
   options: { width: number; depth: number }
   inputSize: number
