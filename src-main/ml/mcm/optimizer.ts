@@ -1,5 +1,7 @@
 // AdamW with parameter groups (separate student/predictor learning rates), warm-up + cosine schedule, global-norm
 // clipping. Written out in tf ops (not tf.train.adam) so its state can be checkpointed exactly and weight decay is decoupled.
+// State is keyed by owner and name (`student/blocks.0.attn.qkv.weight`): a ViT student and the context predictor use the
+// same timm-style names, and a bare-name key made them share Adam moments (or fail on shapes).
 import * as tf from '@tensorflow/tfjs'
 import type { McmConfig } from '../../../src-shared/contracts/train'
 import type { NamedParam, TensorBlob } from './params'
@@ -20,6 +22,9 @@ export function lrFactor(step: number, total: number, o: McmConfig['optim']): nu
   return o.minLrFraction + (1 - o.minLrFraction) * 0.5 * (1 + Math.cos(Math.PI * progress))
 }
 
+/** The optimizer-state key of a parameter: its group (owner) and its name. */
+export const stateKey = (group: string, param: string): string => `${group}/${param}`
+
 export class AdamW {
   /** number of applied updates */
   t = 0
@@ -32,8 +37,10 @@ export class AdamW {
   ) {
     for (const g of groups) {
       for (const p of g.params) {
-        this.m.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
-        this.v.set(p.name, tf.variable(tf.zerosLike(p.variable), false))
+        const key = stateKey(g.name, p.name)
+        if (this.m.has(key)) throw new Error(`optimizer: parameter "${p.name}" appears twice in group "${g.name}"`)
+        this.m.set(key, tf.variable(tf.zerosLike(p.variable), false))
+        this.v.set(key, tf.variable(tf.zerosLike(p.variable), false))
       }
     }
   }
@@ -63,8 +70,8 @@ export class AdamW {
       for (const p of g.params) {
         const grad = grads[p.variable.name]
         if (!grad) continue
-        const m = this.m.get(p.name) as tf.Variable
-        const v = this.v.get(p.name) as tf.Variable
+        const m = this.m.get(stateKey(g.name, p.name)) as tf.Variable
+        const v = this.v.get(stateKey(g.name, p.name)) as tf.Variable
         tf.tidy(() => {
           const gc = clip === 1 ? grad : tf.mul(grad, clip)
           const mNew = tf.add(tf.mul(m, b1), tf.mul(gc, 1 - b1))

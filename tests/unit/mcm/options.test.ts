@@ -70,7 +70,7 @@ describe('AdamW', () => {
     const opt2 = new AdamW([{ name: 'g', params: [b], lr: 0.1 }], o)
     opt2.apply({ [b.variable.name]: tf.fill([2], 4) }, 1, 0.25)
     // first moment after one step = (1 − β1) · clip · g
-    expect(opt2.exportState().tensors['m/b']?.data[0]).toBeCloseTo(0.1 * 0.25 * 4)
+    expect(opt2.exportState().tensors['m/g/b']?.data[0]).toBeCloseTo(0.1 * 0.25 * 4)
     expect(AdamW.globalNorm({ a: tf.tensor([3, 4]) })).toBeCloseTo(5)
   })
 })
