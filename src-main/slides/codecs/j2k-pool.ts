@@ -68,20 +68,29 @@ class J2kPool {
     if (this.workers.length < this.size) {
       const modulePath = createRequire(import.meta.url).resolve('@cornerstonejs/codec-openjpeg/decodewasmjs')
       const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { modulePath } })
-      w.unref() // idle workers never keep the process alive
       w.on('message', (r: Reply) => {
         const p = this.pending.get(r.id)
         if (!p) return
         this.pending.delete(r.id)
+        this.settled(w)
         if (r.ok) p.resolve({ data: r.data!, width: r.width!, height: r.height!, channels: r.channels!, bits: r.bits! })
         else p.reject(new Error(r.error ?? 'JPEG 2000 decode failed'))
       })
       w.on('error', (e) => this.failAll(w, e))
       w.on('exit', () => this.failAll(w, new Error('JPEG 2000 worker exited')))
+      // Quirk: adding a 'message' listener re-refs the worker's port, so unref() must come after the listeners (done
+      // before them, the CLI never exited after a JPEG 2000 read). A worker is ref'd only while it holds requests:
+      // idle workers never keep the process alive, busy ones must (else the process exits mid-decode, code 13).
+      w.unref()
       this.workers.push(w)
       return w
     }
     return this.workers[this.turn++ % this.workers.length]!
+  }
+
+  private settled(w: Worker): void {
+    for (const p of this.pending.values()) if (p.worker === w) return
+    w.unref()
   }
 
   /** A dead worker is dropped (requests it held are failed; a fresh one is made on demand). */
@@ -103,6 +112,7 @@ class J2kPool {
     const copy = Uint8Array.from(bytes) // transferred: the caller's buffer stays intact
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, worker: w })
+      w.ref()
       w.postMessage({ id, bytes: copy, ycc }, [copy.buffer])
     })
   }
