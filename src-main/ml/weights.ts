@@ -74,13 +74,16 @@ const sameShape = (a: number[], b: number[]): boolean => a.length === b.length &
  * Loads a torch-layout state dict by name. strict: every model tensor must be present with the torch shape, and no
  * extra names (except an ignorable classifier head, listed in `ignore`) may remain. Errors list every problem at once.
  */
-export function loadStateDict(model: ZooModel, sd: StateDict, opts: { source?: string; ignore?: RegExp } = {}): { ignored: string[] } {
+export function loadStateDict(model: ZooModel, sd: StateDict, opts: { source?: string; ignore?: RegExp } = {}): { ignored: string[]; absentCounters: string[] } {
   const source = opts.source ?? 'weights'
   const ignore = opts.ignore ?? /^(fc|head|classifier)\./
   const problems: string[] = []
-  const missing: string[] = [], ignored: string[] = []
+  const missing: string[] = [], ignored: string[] = [], absentCounters: string[] = []
   for (const p of model.params.params) {
     const t = sd.get(p.name)
+    // PyTorch-exported files often lack BatchNorm's num_batches_tracked: a step counter that never changes features
+    // (momentum is fixed); absent ones keep the model's own value (0) and are reported, not refused
+    if (!t && isBatchCounter(p.name)) { absentCounters.push(p.name); continue }
     if (!t) { missing.push(p.name); continue }
     if (!sameShape(t.shape, p.torchShape)) problems.push(`'${p.name}' has shape ${JSON.stringify(t.shape)}, ${model.manifest.arch} expects ${JSON.stringify(p.torchShape)}`)
   }
@@ -91,12 +94,17 @@ export function loadStateDict(model: ZooModel, sd: StateDict, opts: { source?: s
   if (unexpected.length) problems.push(`unexpected ${unexpected.length} tensor(s): ${unexpected.slice(0, 8).join(', ')}${unexpected.length > 8 ? ', …' : ''}`)
   if (problems.length) throw new Error(`${source}: weights do not fit ${model.manifest.arch}: ${problems.join('; ')}`)
   for (const p of model.params.params) {
-    const t = torchToTf(sd.get(p.name) as NamedTensor, p.layout)
+    const saved = sd.get(p.name)
+    if (!saved) continue // an absent BatchNorm counter (above)
+    const t = torchToTf(saved, p.layout)
     tf.tidy(() => { p.variable.assign(tf.tensor(t.data, t.shape)) })
   }
   model.manifest.weightHash = weightHash(sd)
-  return { ignored }
+  return { ignored, absentCounters }
 }
+
+export const isBatchCounter = (name: string): boolean => name.endsWith('.num_batches_tracked')
+
 
 /** sha256 over sorted names, torch shapes and little-endian float32 data. Layout-independent identity of a model's weights. */
 export function weightHash(sd: StateDict): string {
@@ -109,7 +117,7 @@ export function weightHash(sd: StateDict): string {
   return h.digest('hex')
 }
 
-export function loadSafetensorsFile(model: ZooModel, file: string): { ignored: string[] } {
+export function loadSafetensorsFile(model: ZooModel, file: string): { ignored: string[]; absentCounters: string[] } {
   if (isPickleName(file)) throw new Error(pickleRefusal(file))
   const parsed = readSafetensors(new Uint8Array(readFileSync(file)), file)
   return loadStateDict(model, parsed.tensors, { source: file })

@@ -42,7 +42,9 @@ export const ModelManifestSchema = z.object({
   options: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).default({}),
   source: z.object({ file: z.string(), importedAt: z.string() }),
   /** tensor names and shapes of safetensors weights (checked against the zoo when the model is first built) */
-  tensors: z.number().int().nonnegative().nullable().default(null)
+  tensors: z.number().int().nonnegative().nullable().default(null),
+  /** what the import accepted with a remark (e.g. absent BatchNorm num_batches_tracked counters) */
+  importNotes: z.array(z.string()).default([])
 })
 
 export type ModelManifest = z.infer<typeof ModelManifestSchema>

@@ -97,6 +97,7 @@ export class ModelRegistry {
     let outputDim = o.outputDim ?? defaults.outputDim
     let tensors: number | null = null
     let options: Record<string, number | string | boolean> = {}
+    const importNotes: string[] = []
     if (isOnnx) {
       let enc
       try {
@@ -116,6 +117,7 @@ export class ModelRegistry {
       }
       tensors = parsed.tensors.size
       if (tensors === 0) throw new ApiError('bad_request', `${file}: holds no tensors`)
+      importNotes.push(...batchCounterNotes([...parsed.tensors.keys()]))
       if (parsed.metadata['arch'] && parsed.metadata['arch'] !== o.arch) {
         throw new ApiError('bad_request', `${file}: the file says arch "${parsed.metadata['arch']}" but --arch ${o.arch} was given`)
       }
@@ -151,7 +153,8 @@ export class ModelRegistry {
         weightNaming: defaults.weightNaming,
         options,
         source: { file, importedAt: new Date().toISOString() },
-        tensors
+        tensors,
+        importNotes
       },
       file
     )
@@ -244,4 +247,15 @@ export class ModelRegistry {
 /** Weights live beside the database: <data dir>/models (an in-memory store uses the user data dir). */
 export function modelsRoot(dbPath: string): string {
   return dbPath === ':memory:' ? join(userDataDir(), 'models') : join(dirname(resolve(dbPath)), 'models')
+}
+
+/**
+ * Import report lines for BatchNorm layers whose `num_batches_tracked` counter is absent (PyTorch exports often drop
+ * it). The counter never changes features (momentum is fixed), so the weights are accepted; the zoo loader sets it to 0.
+ */
+export function batchCounterNotes(names: readonly string[]): string[] {
+  const have = new Set(names)
+  const absent = names.filter((n) => n.endsWith('.running_mean')).map((n) => n.replace(/running_mean$/, 'num_batches_tracked')).filter((n) => !have.has(n))
+  if (absent.length === 0) return []
+  return [`${absent.length} BatchNorm num_batches_tracked counter(s) absent (e.g. ${absent[0]}): accepted, they do not change features (set to 0)`]
 }

@@ -54,7 +54,12 @@ export const modelCommands: CliCommand[] = [
       Object.assign(req, inputSize ? { inputSize } : {}, outputDim ? { outputDim } : {}, mpp ? { mpp } : {}, mean ? { mean } : {}, std ? { std } : {})
       return ctx.core().dispatch('model.import', req)
     },
-    human: (r) => table([r as ModelRecord])
+    human: (r) => {
+      const rec = r as ModelRecord
+      const notes = rec.manifest['importNotes']
+      const lines = Array.isArray(notes) ? notes.map((n) => `note: ${String(n)}`) : []
+      return [table([rec]), ...lines].join('\n')
+    }
   },
   {
     name: 'model list',
