@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import h5wasm from 'h5wasm/node'
 import type { Db } from '../store/database'
 import { FeatureCache } from '../store/feature-cache'
+import { gridKeyMatches, gridNameOfSet } from '../tissue/grid-name'
 import type { LabelledSlideRecord } from './slide-labels'
 
 /** One slide's features for one model (label is the class index). */
@@ -101,13 +102,14 @@ export async function bagsFromFolder(dir: string, model: string, slides: readonl
  * Features of every labelled slide from the feature cache. `model` is the registered model name that produced the
  * set (producedBy.model, as `features extract` records it) or an exact encoder key. Encoder keys start with the
  * architecture, not the model name, so a baseline and its fine-tuned copy share a prefix: the prefix is never used.
- * A slide with several complete sets for the model (other grids or precisions) is ambiguous unless `gridKey` picks one.
+ * A slide with several complete sets for the model (other grids or precisions) is ambiguous unless `gridKey` picks one:
+ * a project-wide grid name (features list) or a per-slide grid key.
  */
 export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSlideRecord[], gridKey?: string): BagSet {
   const cache = new FeatureCache(db)
   const matches = cache
     .list({ completeOnly: true })
-    .filter((s) => (s.encoderKey === model || s.producedBy['model'] === model) && (gridKey === undefined || s.gridKey === gridKey))
+    .filter((s) => (s.encoderKey === model || s.producedBy['model'] === model) && (gridKey === undefined || gridKeyMatches(s, gridKey)))
   const problems: string[] = []
   const bags: LoadedBag[] = []
   const keys = new Set<string>()
@@ -122,7 +124,8 @@ export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSl
       continue
     }
     if (sets.length > 1) {
-      problems.push(`${s.name}: ${sets.length} cached feature sets for "${model}" (grids ${sets.map((x) => x.gridKey).join(' | ')}): pass a grid key`)
+      const names = [...new Set(sets.map((x) => `${gridNameOfSet(x)}${x.dtype === 'float16' ? '' : ' (' + x.dtype + ')'}`))]
+      problems.push(`${s.name}: ${sets.length} cached feature sets for "${model}" (grids ${names.join(' | ')}): pass a grid key (--grid-key <grid name>)`)
       continue
     }
     const data = cache.readById((sets[0] as { id: number }).id)
@@ -130,7 +133,7 @@ export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSl
       problems.push(`${s.name}: cached feature set vanished while reading`)
       continue
     }
-    keys.add(`${data.info.encoderKey} · ${data.info.gridKey}`)
+    keys.add(`${data.info.encoderKey} · ${gridNameOfSet(data.info)}`)
     const grid = data.info.producedBy['grid'] as { patchSizeLevel0?: unknown } | undefined
     const produced = grid?.patchSizeLevel0 ?? data.info.producedBy['patchSizeLevel0']
     bags.push({

@@ -1,6 +1,7 @@
-// Export cached feature sets of a project's slides to TRIDENT-layout HDF5 files, one per slide, each written atomically.
+// Export cached feature sets of a project's slides to TRIDENT-layout HDF5 files, one per slide, each written atomically,
+// under a folder named by the grid (<out>/<grid name>/<mag>x_<ps>px_<ov>px_overlap/…) so two grids never share a path.
 import { existsSync, mkdirSync } from 'node:fs'
-import { dirname, resolve } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
 import type { Db } from '../store/database'
 import type { GridInfo } from '../../src-shared/domain/grid'
 import type { FeatureExportReply } from '../../src-shared/contracts/features'
@@ -8,6 +9,7 @@ import { FeatureCache } from '../store/feature-cache'
 import { SlidesRepo } from '../store/slides-repo'
 import { VERSION } from '../core/version'
 import { tridentPath, writeTridentFile } from './hdf5'
+import { gridKeyMatches, gridNameOfSet } from '../tissue/grid-name'
 
 export interface FeatureExportOptions {
   projectId: number
@@ -17,20 +19,28 @@ export interface FeatureExportOptions {
   weightHash: string
   out: string
   force?: boolean
+  /** only the sets of this grid (project-wide grid name, or a per-slide grid key); default: every grid */
+  gridKey?: string
 }
 
 export async function exportFeatureFiles(db: Db, o: FeatureExportOptions): Promise<FeatureExportReply> {
   const out = resolve(o.out)
   const cache = new FeatureCache(db)
   const reply: FeatureExportReply = { out, files: [], skipped: [] }
+  const written = new Set<string>()
   for (const slide of new SlidesRepo(db).list(o.projectId)) {
     if (!slide.checksum) {
       reply.skipped.push({ slide: slide.name, reason: `not readable (${slide.status})` })
       continue
     }
-    const sets = cache.list({ encoderKey: o.encoderKey, slideChecksum: slide.checksum, completeOnly: true })
+    const sets = cache
+      .list({ encoderKey: o.encoderKey, slideChecksum: slide.checksum, completeOnly: true })
+      .filter((set) => o.gridKey === undefined || gridKeyMatches(set, o.gridKey))
+      // float32 first: of two precisions of one grid the file holds the exact one
+      .sort((a, b) => (a.dtype === b.dtype ? a.id - b.id : a.dtype === 'float32' ? -1 : 1))
     if (sets.length === 0) {
-      reply.skipped.push({ slide: slide.name, reason: 'no cached features for this model (run features extract)' })
+      const why = o.gridKey === undefined ? '' : ` on grid ${o.gridKey}`
+      reply.skipped.push({ slide: slide.name, reason: `no cached features for this model${why} (run features extract)` })
       continue
     }
     for (const set of sets) {
@@ -56,16 +66,22 @@ export async function exportFeatureFiles(db: Db, o: FeatureExportOptions): Promi
         mpp: grid.params.targetMpp,
         weightHash: o.weightHash,
         appVersion: VERSION,
-        extra: { level0_mpp: level0Mpp, min_tissue: grid.params.minTissue, grid_key: grid.key, encoder_key: set.encoderKey, precision: set.dtype }
+        extra: { level0_mpp: level0Mpp, min_tissue: grid.params.minTissue, grid_key: grid.key, grid_name: gridNameOfSet(set), tissue_method: grid.tissueMethod ?? 'otsu-saturation', encoder_key: set.encoderKey, precision: set.dtype }
       }
-      const file = tridentPath(out, attrs)
+      const gridName = gridNameOfSet(set)
+      const file = tridentPath(join(out, gridName), attrs)
+      if (written.has(file)) {
+        reply.skipped.push({ slide: slide.name, reason: `${set.dtype} copy of grid ${gridName}: its float32 set went to ${file}` })
+        continue
+      }
       if (existsSync(file) && !o.force) {
         reply.skipped.push({ slide: slide.name, reason: `${file} already exists (use --force to replace it)` })
         continue
       }
       mkdirSync(dirname(file), { recursive: true })
       await writeTridentFile(file, data.vectors, set.dim, data.coords, attrs)
-      reply.files.push({ slide: slide.name, file, count: set.count, dim: set.dim })
+      written.add(file)
+      reply.files.push({ slide: slide.name, file, count: set.count, dim: set.dim, grid: gridName })
     }
   }
   return reply

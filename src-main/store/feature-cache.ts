@@ -212,4 +212,9 @@ export class FeatureCache {
         .run(key.slideChecksum, key.gridKey, key.encoderKey, key.dtype).changes > 0
     )
   }
+
+  /** Delete one set and (cascade) its vectors. */
+  deleteById(id: number): boolean {
+    return this.db.prepare('DELETE FROM feature_sets WHERE id = ?').run(id).changes > 0
+  }
 }

@@ -109,7 +109,7 @@ export async function getOrComputeGrid(
     const stored = db.prepare('SELECT info, patches FROM grids WHERE slide_id = ? AND grid_key = ?').get(slide.id, info.key) as
       | { info: string; patches: Buffer }
       | undefined
-    if (stored) return { info: JSON.parse(stored.info) as GridInfo, patches: unpackPatches(stored.patches) }
+    if (stored) return { info: { ...(JSON.parse(stored.info) as GridInfo), name: info.name, tissueMethod: info.tissueMethod }, patches: unpackPatches(stored.patches) }
     const mask = await getOrComputeMask(db, slide, { ...opts, source })
     const patches = gridPatches(info, mask)
     db.prepare(

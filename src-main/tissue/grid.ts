@@ -5,6 +5,7 @@ import type { GridInfo, GridParams, GridPatch } from '../../src-shared/domain/gr
 import type { SlideMetadata } from '../slides/slide-source'
 import type { TissueMask, TissueMaskParams } from './tissue-mask'
 import { DOWNSAMPLE_TOLERANCE } from '../tiles/deep-zoom'
+import { gridName } from './grid-name'
 
 export const GRID_ALGORITHM_VERSION = 1
 
@@ -59,7 +60,8 @@ export function gridGeometry(
     tissue: tissueParams
   }
   const key = 'grid1-' + createHash('sha256').update(JSON.stringify(keyed)).digest('hex').slice(0, 32)
-  return { params, level0Mpp: mpp0, patchSizeLevel0, stepLevel0, readLevel, readDownsample, cols, rows, key }
+  const name = gridName(params, tissueParams)
+  return { params, level0Mpp: mpp0, patchSizeLevel0, stepLevel0, readLevel, readDownsample, cols, rows, key, name, tissueMethod: tissueParams.method }
 }
 
 /** Summed-area table of the mask, (w+1)×(h+1). */

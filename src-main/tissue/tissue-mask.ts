@@ -18,7 +18,8 @@ export interface TissueMaskParams {
   version: 1
 }
 
-export const DEFAULT_TISSUE_PARAMS: TissueMaskParams = {
+/** The saturation mask every grid was built with before the method became a choice (their keys depend on it). */
+export const LEGACY_TISSUE_PARAMS: TissueMaskParams = {
   method: 'otsu-saturation',
   longSide: 2048,
   blurRadius: 2,
@@ -27,6 +28,8 @@ export const DEFAULT_TISSUE_PARAMS: TissueMaskParams = {
   openRadius: 2,
   version: 1
 }
+
+export const DEFAULT_TISSUE_PARAMS: TissueMaskParams = LEGACY_TISSUE_PARAMS
 
 export interface TissueMask {
   width: number

@@ -17,7 +17,12 @@ export interface FeatureSetSummary {
   slideId: number | null
   slideName: string | null
   encoderKey: string
+  /** per-slide grid key (cache key) */
   gridKey: string
+  /** project-wide grid name (equal on every slide of one grid): what --grid-key takes */
+  grid: string
+  /** tissue-mask method of the grid */
+  tissueMethod: string
   dtype: 'float16' | 'float32'
   dim: number
   count: number
@@ -45,8 +50,12 @@ export interface FeatureImportFileReport {
 
 export interface FeatureExportReply {
   out: string
-  files: { slide: string; file: string; count: number; dim: number }[]
+  files: { slide: string; file: string; count: number; dim: number; grid: string }[]
   skipped: { slide: string; reason: string }[]
+}
+
+export interface FeatureDeleteReply {
+  deleted: { id: number; slideName: string | null; encoderKey: string; grid: string }[]
 }
 
 export const featureContract = {
@@ -85,8 +94,26 @@ export const featureContract = {
       model: modelRef,
       format: z.literal('h5'),
       out: z.string().min(1),
-      force: z.boolean().optional()
+      force: z.boolean().optional(),
+      /** only this grid (project-wide grid name from features.list, or a per-slide grid key); default every grid */
+      gridKey: z.string().min(1).optional()
     }),
-    'Export cached features to TRIDENT-layout HDF5: <mag>x_<ps>px_<ov>px_overlap/features_<encoder>/<slide>.h5, atomically'
+    'Export cached features to TRIDENT-layout HDF5: <grid name>/<mag>x_<ps>px_<ov>px_overlap/features_<encoder>/<slide>.h5, atomically'
+  ),
+  'features.delete': method<FeatureDeleteReply>()(
+    z
+      .strictObject({
+        projectId: id,
+        model: modelRef.optional(),
+        /** project-wide grid name or per-slide grid key */
+        gridKey: z.string().min(1).optional(),
+        /** feature-set ids from features.list */
+        setIds: z.array(id).optional(),
+        confirm: z.literal(true)
+      })
+      .refine((r) => r.model !== undefined || r.gridKey !== undefined || r.setIds !== undefined, {
+        message: 'name what to delete: a model, a grid key or set ids'
+      }),
+    'Delete cached feature sets of the project\'s slides (by model, grid and/or set ids; confirm must be true)'
   )
 } as const

@@ -24,8 +24,15 @@ export interface GridInfo {
   readDownsample: number
   cols: number
   rows: number
-  /** stable key of everything that defines this grid (feature-cache key) */
+  /** stable key of everything that defines this grid on this slide (feature-cache key; per slide) */
   key: string
+  /**
+   * project-wide name of the grid's parameters (mpp, patch size, overlap, min-tissue, tissue method), equal on every
+   * slide; what `--grid-key` and export paths use. Absent on grids stored before names existed (see gridNameOf).
+   */
+  name?: string
+  /** tissue-mask method the patches were kept by (absent on old records: otsu-saturation) */
+  tissueMethod?: string
 }
 
 /** One patch of the grid: top-left corner in level-0 px, and its grid cell. */

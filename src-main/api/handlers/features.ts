@@ -9,8 +9,10 @@ import { encoderKeyOf } from '../../models/manifest'
 import { openSlide } from '../../slides/registry'
 import { importFeatureFiles } from '../../interop/feature-import'
 import { exportFeatureFiles } from '../../interop/feature-export'
+import { gridKeyMatches, gridNameOfSet } from '../../tissue/grid-name'
+import type { GridInfo } from '../../../src-shared/domain/grid'
 
-type FeatureMethods = 'features.list' | 'features.extract' | 'features.import' | 'features.export'
+type FeatureMethods = 'features.list' | 'features.extract' | 'features.import' | 'features.export' | 'features.delete'
 
 export const DEFAULT_FEATURE_GRID = { targetMpp: 0.5, patchSize: 224, overlap: 0, minTissue: 0.25 }
 
@@ -40,6 +42,8 @@ export function featureHandlers(s: Services): Pick<Handlers, FeatureMethods> {
             slideName: slide?.name ?? set.slideName,
             encoderKey: set.encoderKey,
             gridKey: set.gridKey,
+            grid: gridNameOfSet(set),
+            tissueMethod: (set.producedBy['grid'] as Partial<GridInfo> | undefined)?.tissueMethod ?? 'otsu-saturation',
             dtype: set.dtype,
             dim: set.dim,
             count: set.count,
@@ -83,12 +87,32 @@ export function featureHandlers(s: Services): Pick<Handlers, FeatureMethods> {
         encoderName: enc.name,
         weightHash: enc.weightHash,
         out: req.out,
-        force: req.force ?? false
+        force: req.force ?? false,
+        ...(req.gridKey ? { gridKey: req.gridKey } : {})
       })
       if (reply.files.length === 0) {
         throw new ApiError('not_found', `nothing exported: ${reply.skipped.map((x) => `${x.slide}: ${x.reason}`).join('; ') || 'the project has no slides'}`)
       }
       return reply
+    },
+    'features.delete': (req) => {
+      s.projects.get(req.projectId)
+      // the cache is keyed by slide content: the same file in another project shares (and loses) these sets
+      const checksums = new Set(new SlidesRepo(s.db).list(req.projectId).flatMap((x) => (x.checksum ? [x.checksum] : [])))
+      const encoder = req.model === undefined ? undefined : resolveEncoder(s, req.model).key
+      const ids = req.setIds ? new Set(req.setIds) : null
+      const cache = new FeatureCache(s.db)
+      const doomed = cache
+        .list(encoder ? { encoderKey: encoder } : {})
+        .filter((set) => checksums.has(set.slideChecksum))
+        .filter((set) => (req.gridKey === undefined || gridKeyMatches(set, req.gridKey)) && (ids === null || ids.has(set.id)))
+      if (ids) {
+        const missing = [...ids].filter((i) => !doomed.some((d) => d.id === i))
+        if (missing.length) throw new ApiError('not_found', `feature set(s) ${missing.join(', ')} not found in this project for the given model/grid`)
+      }
+      if (doomed.length === 0) throw new ApiError('not_found', 'no cached feature set of this project matches (see features list)')
+      s.db.transaction(() => doomed.forEach((d) => cache.deleteById(d.id)))()
+      return { deleted: doomed.map((d) => ({ id: d.id, slideName: d.slideName, encoderKey: d.encoderKey, grid: gridNameOfSet(d) })) }
     }
   }
 }

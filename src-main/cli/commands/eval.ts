@@ -62,7 +62,7 @@ export const evalCommands: CliCommand[] = [
       '--out DIR            output folder (refused if it exists and is not empty, unless --force)',
       '--force              replace an existing output folder',
       '--features-dir D     read <D>/<model>/<slide>.h5 (TRIDENT/CLAM layout) instead of the feature cache',
-      '--grid-key K         pick one grid when the cache holds several for a model',
+      '--grid-key K         pick one grid when the cache holds several for a model (its name from features list)',
       '--backend B          wasm (default) | cpu',
       '--max-epochs N       per fold (default 40), with --patience N (default 8) and --lr X (default 5e-4)',
       '--resamples N        bootstrap resamples for the CIs (default 2000)',

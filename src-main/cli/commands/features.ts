@@ -1,6 +1,6 @@
-// CLI: features extract | import | export | list — teacher features cached per slide, HDF5 interop (TRIDENT/CLAM/STAMP).
+// CLI: features extract | import | export | list | delete — teacher features cached per slide, HDF5 interop (TRIDENT/CLAM/STAMP).
 import type { Job } from '../../../src-shared/domain/types'
-import type { FeatureExportReply, FeatureImportFileReport, FeatureSetSummary } from '../../../src-shared/contracts/features'
+import type { FeatureDeleteReply, FeatureExportReply, FeatureImportFileReport, FeatureSetSummary } from '../../../src-shared/contracts/features'
 import { CliUsageError, intOption, requireString, type CliCommand, type CliContext } from '../command'
 import { followJob } from './job'
 import { gridFromArgs, gridHelp, gridOptions, stringOption } from './cli-options'
@@ -90,9 +90,23 @@ export const featureCommands: CliCommand[] = [
   },
   {
     name: 'features export',
-    summary: 'Export cached features to TRIDENT-layout HDF5 (<mag>x_<ps>px_<ov>px_overlap/features_<encoder>/<slide>.h5)',
-    options: { project: { type: 'string' }, model: { type: 'string' }, format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
-    optionHelp: ['--project P   project name or id', '--model M     registered model, or "imported:<encoder>"', '--format h5   (the only format)', '--out DIR     output root folder', '--force       replace existing files'],
+    summary: 'Export cached features to TRIDENT-layout HDF5 (<grid>/<mag>x_<ps>px_<ov>px_overlap/features_<encoder>/<slide>.h5)',
+    options: {
+      project: { type: 'string' },
+      model: { type: 'string' },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      force: { type: 'boolean' },
+      'grid-key': { type: 'string' }
+    },
+    optionHelp: [
+      '--project P    project name or id',
+      '--model M      registered model, or "imported:<encoder>"',
+      '--format h5    (the only format)',
+      '--out DIR      output root folder',
+      '--grid-key G   only this grid (its name from features list; default: every grid, each in its own folder)',
+      '--force        replace existing files'
+    ],
     async run(ctx, args) {
       const format = stringOption(args, 'format') ?? 'h5'
       if (format !== 'h5') throw new CliUsageError('--format must be h5')
@@ -101,7 +115,8 @@ export const featureCommands: CliCommand[] = [
         model: requireString(args, 'model'),
         format,
         out: requireString(args, 'out'),
-        force: args.values['force'] === true
+        force: args.values['force'] === true,
+        ...(stringOption(args, 'grid-key') ? { gridKey: stringOption(args, 'grid-key') } : {})
       })) as FeatureExportReply
       for (const s of reply.skipped) ctx.log(`skipped ${s.slide}: ${s.reason}`)
       return reply
@@ -118,8 +133,41 @@ export const featureCommands: CliCommand[] = [
       return ctx.core().dispatch('features.list', { projectId: projectId(ctx, requireString(args, 'project')), ...(model ? { model } : {}) })
     },
     human: (r) =>
-      (r as FeatureSetSummary[]).map((s) => `${String(s.id).padStart(4)}  ${String(s.slideName).padEnd(20)} ${s.count}×${s.dim} ${s.dtype}  ${s.encoderKey}`).join('\n') ||
-      'no cached features'
+      (r as FeatureSetSummary[])
+        .map((s) => `${String(s.id).padStart(4)}  ${String(s.slideName).padEnd(20)} ${s.count}×${s.dim} ${s.dtype}  ${s.grid}  ${s.encoderKey}`)
+        .join('\n') || 'no cached features'
+  },
+  {
+    name: 'features delete',
+    summary: 'Delete cached feature sets of a project\'s slides, by model, grid and/or set id',
+    options: { project: { type: 'string' }, model: { type: 'string' }, 'grid-key': { type: 'string' }, ids: { type: 'string' }, yes: { type: 'boolean' } },
+    optionHelp: [
+      '--project P    project name or id',
+      '--model M      only sets of this model',
+      '--grid-key G   only sets of this grid (name from features list)',
+      '--ids 1,2      only these feature-set ids (features list)',
+      '--yes          required: deleting cannot be undone (a slide file shared with another project loses its sets there too)'
+    ],
+    async run(ctx, args) {
+      if (args.values['yes'] !== true) throw new CliUsageError('features delete removes cached vectors for good: add --yes')
+      const req: Record<string, unknown> = { projectId: projectId(ctx, requireString(args, 'project')), confirm: true }
+      const model = stringOption(args, 'model')
+      if (model) req['model'] = model
+      const grid = stringOption(args, 'grid-key')
+      if (grid) req['gridKey'] = grid
+      const ids = stringOption(args, 'ids')
+      if (ids) {
+        const list = ids.split(',').map(Number)
+        if (list.some((x) => !Number.isInteger(x) || x <= 0)) throw new CliUsageError('--ids takes feature-set ids like 1,2,3')
+        req['setIds'] = list
+      }
+      if (!model && !grid && !ids) throw new CliUsageError('name what to delete: --model, --grid-key and/or --ids')
+      return ctx.core().dispatch('features.delete', req)
+    },
+    human: (r) => {
+      const d = (r as FeatureDeleteReply).deleted
+      return `deleted ${d.length} feature set(s)\n` + d.map((x) => `${String(x.id).padStart(4)}  ${String(x.slideName).padEnd(20)} ${x.grid}  ${x.encoderKey}`).join('\n')
+    }
   }
 ]
 
