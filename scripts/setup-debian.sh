@@ -23,6 +23,44 @@ if [ "${#missing[@]}" -gt 0 ]; then
   done
 fi
 
+# Mesa lavapipe (software Vulkan) from bookworm-backports: lets Dawn give tests/gpu and the webgpu parity tests a
+# WebGPU adapter on a machine without a GPU (correctness only; automatic selection never picks it). Debian 12's own
+# Mesa 22.3 is refused by Dawn ("shaderUniform*ArrayDynamicIndexing required"). The backports suite is added with
+# the same mirror and key as the machine's own Debian source, and only mesa-vulkan-drivers is taken from it (apt
+# pulls the libdrm it needs from there too); the rest of the Mesa/GL stack, which chromium uses, stays on bookworm.
+# TESSERA_NO_LAVAPIPE=1 skips this.
+lavapipe_ok() {
+  v=$(dpkg-query -W -f='${Version}' mesa-vulkan-drivers 2>/dev/null || true)
+  [ -n "$v" ] && dpkg --compare-versions "$v" ge 25 && dpkg -s libvulkan1 >/dev/null 2>&1
+}
+codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
+if [ "${TESSERA_NO_LAVAPIPE:-0}" != "1" ] && ! lavapipe_ok; then
+  if [ "$codename" != "bookworm" ]; then
+    echo "setup-debian: not Debian 12 (bookworm): lavapipe from bookworm-backports not installed; webgpu tests will skip" >&2
+  else
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      own=/etc/apt/sources.list.d/debian.sources
+      if [ -f "$own" ]; then   # deb822: the stanza whose Suites has plain "bookworm"
+        uris=$(awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm( |\n|$)/ {print; exit}' "$own" | sed -n 's/^URIs:[[:space:]]*//p')
+        key=$(awk 'BEGIN{RS=""} /Suites:[^\n]*bookworm( |\n|$)/ {print; exit}' "$own" | sed -n 's/^Signed-By:[[:space:]]*//p')
+      else                     # one-line format: first "deb ... bookworm main"
+        uris=$(sed -n 's/^deb \(\[[^]]*\] \)\?\([^ ]*\) bookworm .*/\2/p' /etc/apt/sources.list 2>/dev/null | head -n1)
+        key=""
+      fi
+      uris=${uris:-http://deb.debian.org/debian}
+      key=${key:-/usr/share/keyrings/debian-archive-keyring.gpg}
+      printf 'Types: deb\nURIs: %s\nSuites: bookworm-backports\nComponents: main\nSigned-By: %s\n' "$uris" "$key" |
+        $SUDO tee /etc/apt/sources.list.d/tessera-bookworm-backports.sources >/dev/null
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    for attempt in 1 2 3 4 5; do
+      if $SUDO apt-get update -q && $SUDO apt-get install -y -q --no-install-recommends mesa-vulkan-drivers/bookworm-backports libvulkan1; then break; fi
+      [ "$attempt" = 5 ] && exit 1
+      sleep 10
+    done
+  fi
+fi
+
 # npm ci compiles better-sqlite3 for this Node (~2 min the first time); onnxruntime-node's CUDA download is
 # skipped by .npmrc (onnxruntime-node-install=skip); @tensorflow/tfjs-node-gpu is optional and its binary download
 # fails offline, which npm tolerates for optional dependencies.

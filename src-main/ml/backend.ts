@@ -1,11 +1,13 @@
 // Compute backend selection for TensorFlow.js: probes every candidate, picks the best, and says why others were skipped.
-// Order: tensorflow (tfjs-node-gpu + CUDA GPU) → tensorflow (tfjs-node) → webgpu (Dawn `webgpu` + adapter) → wasm (with
-// our kernel shims) → cpu (pure JS, ~1 GFLOP/s: tiny tests only). Forced with TESSERA_BACKEND or `force`.
+// Order: tensorflow (tfjs-node-gpu + CUDA GPU) → tensorflow (tfjs-node) → webgpu (Dawn `webgpu` + a hardware adapter;
+// software ones like lavapipe are skipped, webgpu-adapter.ts) → wasm (with our kernel shims) → cpu (pure JS, ~1 GFLOP/s:
+// tiny tests only). Forced with TESSERA_BACKEND or `force` (then only the forced one is probed).
 // Quirk: tfjs-node(-gpu) are optional and not installed here (their install downloads libtensorflow), so they are imported
 // dynamically by a computed specifier and reported "not installed"; importing either registers the 'tensorflow' backend.
 import * as tf from '@tensorflow/tfjs'
 import { existsSync } from 'node:fs'
 import { installWasmKernels } from './wasm-kernels/index'
+import { preferAdapter, summarizeAdapter, type AdapterCandidate, type AdapterInfoLike, type AdapterSummary, type PowerPreference } from './webgpu-adapter'
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'
 export const backendNames: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu']
@@ -16,11 +18,17 @@ export interface BackendProbe {
   backend: BackendName
   available: boolean
   reason: string
+  /** webgpu: the adapter the probe would use */
+  adapter?: AdapterSummary
+  /** available, but automatic selection passes it by (a software GPU adapter); forcing still uses it */
+  autoSkip?: string
 }
 
 export interface BackendReport {
   found: BackendProbe[]
   chosen: BackendName
+  /** what the chosen backend computes on (WebGPU adapter name, or CPU/CUDA), for run records */
+  adapter: string
   why: string
   /** tfjs version, for run records */
   tfjsVersion: string
@@ -64,6 +72,8 @@ async function probeTensorflow(): Promise<BackendProbe[]> {
 }
 
 let webgpuProbe: Promise<BackendProbe> | null = null
+/** power preference of the adapter the probe chose; tfjs-webgpu is told to request the same one (useBackend) */
+let webgpuPower: PowerPreference = 'high-performance'
 
 /** Linux: Dawn needs the Vulkan loader. Looking for it first avoids Dawn's own warning and stack trace on stderr. */
 function vulkanLoaderMissing(): string | null {
@@ -72,7 +82,12 @@ function vulkanLoaderMissing(): string | null {
   return dirs.some((d) => existsSync(`${d}/libvulkan.so.1`)) ? null : 'no Vulkan loader (libvulkan.so.1) found: install libvulkan1 and a GPU driver to use webgpu'
 }
 
-/** Installs Dawn's WebGPU globals (Node has no navigator.gpu) and asks for an adapter. Cached: Dawn init is slow. */
+type GpuLike = { requestAdapter(o?: { powerPreference: PowerPreference }): Promise<{ info?: AdapterInfoLike; isFallbackAdapter?: boolean } | null> }
+
+/**
+ * Installs Dawn's WebGPU globals (Node has no navigator.gpu) and asks for an adapter per power preference; a software
+ * adapter is available (forceable) but marked `autoSkip`. Cached: Dawn init is slow. Only called when webgpu is wanted.
+ */
 function probeWebgpu(): Promise<BackendProbe> {
   webgpuProbe ??= (async (): Promise<BackendProbe> => {
     const base = { name: 'webgpu (webgpu/Dawn + @tensorflow/tfjs-backend-webgpu)', backend: 'webgpu' as const }
@@ -86,12 +101,23 @@ function probeWebgpu(): Promise<BackendProbe> {
         const gpu = dawn.create([])
         Object.defineProperty(globalThis, 'navigator', { value: { ...(g['navigator'] as object | undefined), gpu }, configurable: true, writable: true })
       }
-      const gpu = (g['navigator'] as { gpu: { requestAdapter(): Promise<{ info?: { vendor?: string; description?: string } } | null> } }).gpu
-      const adapter = await gpu.requestAdapter()
+      const gpu = (g['navigator'] as { gpu: GpuLike }).gpu
+      const candidates: AdapterCandidate[] = []
+      for (const powerPreference of ['high-performance', 'low-power'] as const) {
+        const a = await gpu.requestAdapter({ powerPreference })
+        if (a) candidates.push({ powerPreference, info: a.info ?? {}, ...(a.isFallbackAdapter !== undefined ? { isFallbackAdapter: a.isFallbackAdapter } : {}) })
+      }
+      const adapter = preferAdapter(candidates)
       if (!adapter) return { ...base, available: false, reason: 'Dawn found no WebGPU adapter (no Vulkan/Metal/D3D12 GPU usable)' }
       await import('@tensorflow/tfjs-backend-webgpu')
-      const what = [adapter.info?.vendor, adapter.info?.description].filter(Boolean).join(' ')
-      return { ...base, available: true, reason: `adapter found${what ? `: ${what}` : ''}` }
+      webgpuPower = adapter.powerPreference
+      const others = candidates.map(summarizeAdapter).filter((c) => c.name !== adapter.name)
+      const alt = others.length ? `; also offered: ${others.map((o) => `${o.name} (${o.powerPreference})`).join(', ')}` : ''
+      return {
+        ...base, available: true, adapter,
+        reason: `adapter: ${adapter.name}${adapter.software ? ` — ${adapter.software}, used only when forced (TESSERA_BACKEND=webgpu)` : ''}${alt}`,
+        ...(adapter.software ? { autoSkip: `${adapter.software}: ${adapter.name} (about 9× slower than wasm); force with TESSERA_BACKEND=webgpu` } : {})
+      }
     } catch (err) {
       return { ...base, available: false, reason: `webgpu probe failed: ${(err as Error).message.split('\n')[0]}` }
     }
@@ -118,24 +144,57 @@ function requestedBackend(opts: BackendOptions): BackendName | undefined {
   return forced
 }
 
-/** Probes all backends (without switching) and says which one would be chosen and why. */
+const PROBE_NAMES: Record<BackendName, string> = {
+  tensorflow: 'tensorflow (@tensorflow/tfjs-node-gpu | @tensorflow/tfjs-node)',
+  webgpu: 'webgpu (webgpu/Dawn + @tensorflow/tfjs-backend-webgpu)',
+  wasm: 'wasm (@tensorflow/tfjs-backend-wasm + Tessera kernel shims)',
+  cpu: 'cpu (@tensorflow/tfjs-backend-cpu, pure JS)'
+}
+
+async function probe(name: BackendName): Promise<BackendProbe[]> {
+  switch (name) {
+    case 'tensorflow': return probeTensorflow()
+    case 'webgpu': return [await probeWebgpu()]
+    case 'wasm': return [await probeWasm()]
+    case 'cpu': return [{ name: PROBE_NAMES.cpu, backend: 'cpu', available: true, reason: 'always present; about 1 GFLOP/s, for tiny tests only' }]
+  }
+}
+
+/** What the backend computes on, for run records: the WebGPU adapter, libtensorflow's device, or the CPU. */
+function adapterOf(p: BackendProbe): string {
+  if (p.adapter) return `${p.adapter.name}${p.adapter.software ? ' (software)' : ''}`
+  if (p.backend === 'tensorflow') return p.name.includes('-gpu') ? 'CUDA GPU (libtensorflow)' : 'CPU (libtensorflow)'
+  return p.backend === 'wasm' ? 'CPU (SIMD wasm, 1 thread)' : 'CPU (pure JS)'
+}
+
+/**
+ * Probes the backends (without switching) and says which one would be chosen and why. When one is forced only that one
+ * is probed: forcing wasm must not initialise Dawn (which prints "Failed to detect any valid GPUs" on GPU-less hosts).
+ */
 export async function describeBackends(opts: BackendOptions = {}): Promise<BackendReport> {
   const forced = requestedBackend(opts)
-  const found: BackendProbe[] = [...(await probeTensorflow()), await probeWebgpu(), await probeWasm(),
-    { name: 'cpu (@tensorflow/tfjs-backend-cpu, pure JS)', backend: 'cpu', available: true, reason: 'always present; about 1 GFLOP/s, for tiny tests only' }]
   const tfjsVersion = tf.version.tfjs
   if (forced) {
-    const probe = found.find((p) => p.backend === forced && p.available)
-    if (!probe) {
+    const by = opts.force ? 'option' : 'TESSERA_BACKEND'
+    const found: BackendProbe[] = []
+    for (const b of backendNames) {
+      if (b === forced) found.push(...(await probe(b)))
+      else found.push({ name: PROBE_NAMES[b], backend: b, available: false, reason: `not probed: ${forced} forced by ${by}` })
+    }
+    const chosen = found.find((p) => p.backend === forced && p.available)
+    if (!chosen) {
       const why = found.filter((p) => p.backend === forced).map((p) => `${p.name}: ${p.reason}`).join('; ')
       throw new Error(`backend '${forced}' was forced but is not available (${why})`)
     }
-    return { found, chosen: forced, why: `forced by ${opts.force ? 'option' : 'TESSERA_BACKEND'}`, tfjsVersion }
+    const soft = chosen.adapter?.software ? ` on a ${chosen.adapter.software}: correctness only, not speed` : ''
+    return { found, chosen: forced, adapter: adapterOf(chosen), why: `forced by ${by}${soft}`, tfjsVersion }
   }
-  const best = found.find((p) => p.available) as BackendProbe
-  const skipped = found.slice(0, found.indexOf(best)).map((p) => `${p.name}: ${p.reason}`)
+  const found: BackendProbe[] = []
+  for (const b of backendNames) found.push(...(await probe(b)))
+  const best = found.find((p) => p.available && !p.autoSkip) as BackendProbe
+  const skipped = found.slice(0, found.indexOf(best)).map((p) => `${p.name}: ${p.autoSkip ?? p.reason}`)
   const why = skipped.length ? `best available; skipped ${skipped.join('; ')}` : 'best available'
-  return { found, chosen: best.backend, why, tfjsVersion }
+  return { found, chosen: best.backend, adapter: adapterOf(best), why, tfjsVersion }
 }
 
 /** Probes, switches tfjs to the chosen backend (installing the wasm shims when wasm) and returns the report. */
@@ -145,9 +204,15 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
   return report
 }
 
-/** Switches to one backend that is known to be loadable; wasm gets the kernel shims. */
+/** Switches to one backend that is known to be loadable; wasm gets the kernel shims, webgpu the probed adapter. */
 export async function useBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
+  if (name === 'webgpu') {
+    // Node has no navigator.gpu until the probe installs Dawn's; tfjs-webgpu then requests the probed preference
+    const p = await probeWebgpu()
+    if (!p.available) throw new Error(`webgpu is not available: ${p.reason}`)
+    tf.env().set('WEBGPU_USE_LOW_POWER_GPU', webgpuPower === 'low-power')
+  }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`)
   await tf.ready()
   if (name === 'wasm') installWasmKernels()

@@ -1,5 +1,7 @@
 // GPU backends (webgpu via Dawn, tensorflow via tfjs-node-gpu) against the cpu backend on small shapes (checks.ts).
-// Runs only where the backend is available; elsewhere each suite prints why it was skipped.
+// Runs only where the backend is available (a software adapter counts: the checks force webgpu, e.g. on Mesa lavapipe
+// in CI); elsewhere each suite prints why it was skipped. TESSERA_REQUIRE_WEBGPU=1 (set by .ci/run, whose set-up
+// installs lavapipe) turns a missing webgpu adapter into a failure instead of a skip.
 // Standalone: `npx vitest run tests/gpu` (well under 2 minutes). TESSERA_GPU_TEST_ALSO=wasm also checks wasm.
 import { describe, expect, it } from 'vitest'
 import { describeBackends, type BackendName } from '../../src-main/ml/backend'
@@ -22,6 +24,11 @@ for (const target of targets) {
     }
   })
 }
+
+it.runIf(process.env['TESSERA_REQUIRE_WEBGPU'] === '1')('finds a webgpu adapter (TESSERA_REQUIRE_WEBGPU=1)', () => {
+  const webgpu = report.found.find((f) => f.backend === 'webgpu')
+  expect(webgpu?.available, webgpu?.reason).toBe(true)
+})
 
 it('reports the backends it found', () => {
   expect(report.found.length).toBeGreaterThanOrEqual(4)

@@ -3,7 +3,7 @@ import type { CliCommand } from '../command'
 import { stringOption } from './cli-options'
 
 interface Report {
-  tfjs: { chosen: string; why: string; found: { name: string; available: boolean; reason: string }[] }
+  tfjs: { chosen: string; adapter: string; why: string; found: { name: string; available: boolean; reason: string; autoSkip?: string }[] }
   onnxruntime: { version: string | null; providers: { name: string; usable: boolean; reason: string }[] }
 }
 
@@ -19,8 +19,9 @@ export const backendCommand: CliCommand = {
   },
   human(r) {
     const rep = r as Report
-    const lines = [`TF.js backend: ${rep.tfjs.chosen} (${rep.tfjs.why})`]
-    for (const f of rep.tfjs.found) lines.push(`  ${f.available ? '✓' : '✗'} ${f.name}: ${f.reason}`)
+    const lines = [`TF.js backend: ${rep.tfjs.chosen} on ${rep.tfjs.adapter} (${rep.tfjs.why})`]
+    // ~ = usable when forced, skipped by automatic selection (a software GPU adapter)
+    for (const f of rep.tfjs.found) lines.push(`  ${f.autoSkip ? '~' : f.available ? '✓' : '✗'} ${f.name}: ${f.reason}`)
     lines.push(`onnxruntime-node ${rep.onnxruntime.version ?? '(not loadable)'}:`)
     for (const p of rep.onnxruntime.providers) lines.push(`  ${p.usable ? '✓' : '✗'} ${p.name}: ${p.reason}`)
     return lines.join('\n')
