@@ -89,12 +89,16 @@ function bestSlideColumn(table: CsvTable, index: Map<string, SlideRow[]>): numbe
 }
 
 /** Validate the CSV against the project's slides. Collects every problem (first 50) instead of stopping at the first. */
-export function planLabelImport(db: Db, projectId: number, csvText: string, fileName: string): LabelImportPlan {
+export function planLabelImport(db: Db, projectId: number, csvText: string, fileName: string, options: { quoteUnknownHeader?: boolean } = {}): LabelImportPlan {
   const table = parseCsv(csvText, fileName)
   const labelCol = findColumn(table.header, labelColumns)
   const patientCol = findColumn(table.header, patientColumns)
   const foldCol = findColumn(table.header, foldColumns)
-  const found = `found columns: ${table.header.map((h) => `"${h}"`).join(', ')}`
+  // a header with neither column may be any file at all (/etc/passwd): then count its columns, do not echo them
+  const found =
+    options.quoteUnknownHeader === false
+      ? `found ${table.header.length} column${table.header.length === 1 ? '' : 's'}, none of them a slide or label column (is this a labels CSV?)`
+      : `found columns: ${table.header.map((h) => `"${h}"`).join(', ')}`
   const slides = db.prepare('SELECT id, name, path FROM slides WHERE project_id = ? ORDER BY id').all(projectId) as SlideRow[]
   const index = slideIndex(slides)
   const slideCol = bestSlideColumn(table, index)

@@ -75,7 +75,8 @@ export async function sniffSlide(path: string): Promise<SniffedFormat> {
     if (tag === 'II*\0' || tag === 'MM\0*' || tag === 'II+\0' || tag === 'MM\0+') return await sniffTiffVendor(file)
     const other = OTHER_EXTENSIONS[extname(path).toLowerCase()]
     if (other) return { kind: 'openslide-other', vendor: other }
-    throw new SlideError(path, `unrecognised file format (first bytes ${head.subarray(0, 8).toString('hex')}; not TIFF, DICOM, MIRAX or VMS)`, 'unsupported')
+    // describe, never quote: the first bytes of an arbitrary file are its content (a key, an environment…)
+    throw new SlideError(path, `unrecognised file format (no TIFF, DICOM, MIRAX or VMS signature in its first bytes)`, 'unsupported')
   } finally {
     await file.close()
   }

@@ -8,6 +8,7 @@ import type { EvalReport, FinetuneSummary, HeatmapData } from '../../../src-shar
 import { ApiError } from '../errors'
 import { applyLabelImport, labelledSlides, LabelsCsvError, planLabelImport } from '../../eval/slide-labels'
 import { readHeatmapH5 } from '../../eval/heatmaps'
+import { readRegularFile, SafeOpenError } from '../../core/safe-open'
 
 type EvalMethods = 'labels.import' | 'labels.list' | 'eval.start' | 'eval.report' | 'eval.heatmap'
 
@@ -54,22 +55,33 @@ function finishedEvalDir(s: Services, jobId: number): string {
   return out
 }
 
+/** Labels CSVs are small; anything larger than this is not one. */
+export const MAX_LABELS_CSV_BYTES = 16 * 1024 * 1024
+
+/** Read a labels CSV named by path: regular file only, capped, off the event loop; describe failures, never quote. */
+async function readLabelsCsv(csvPath: string): Promise<string> {
+  let bytes: Buffer
+  try {
+    bytes = await readRegularFile(csvPath, { maxBytes: MAX_LABELS_CSV_BYTES, what: 'labels CSV' })
+  } catch (e) {
+    if (e instanceof SafeOpenError) throw new ApiError(e.problem === 'not_found' ? 'not_found' : 'bad_request', e.message)
+    throw e
+  }
+  if (bytes.includes(0)) throw new ApiError('bad_request', `${csvPath}: not a text CSV (it contains NUL bytes)`)
+  return bytes.toString('utf8')
+}
+
 export function evalHandlers(s: Services): Pick<Handlers, EvalMethods> {
   return {
-    'labels.import': ({ projectId, csvText, csvPath, fileName, dryRun }) => {
+    'labels.import': async ({ projectId, csvText, csvPath, fileName, dryRun }) => {
       s.projects.get(projectId)
       if ((csvText === undefined) === (csvPath === undefined)) throw new ApiError('bad_request', 'give exactly one of csvText or csvPath')
       let text = csvText ?? ''
       const name = fileName ?? (csvPath ? basename(csvPath) : 'labels.csv')
-      if (csvPath !== undefined) {
-        try {
-          text = readFileSync(csvPath, 'utf8')
-        } catch (e) {
-          throw new ApiError('not_found', `cannot read labels CSV ${csvPath}: ${(e as Error).message}`)
-        }
-      }
+      if (csvPath !== undefined) text = await readLabelsCsv(csvPath)
       try {
-        const plan = planLabelImport(s.db, projectId, text, name)
+        // a file named by path is unknown content: its errors describe it, never quote a header that is not ours
+        const plan = planLabelImport(s.db, projectId, text, name, { quoteUnknownHeader: csvPath === undefined })
         const imported = dryRun ? 0 : applyLabelImport(s.db, plan)
         return { dryRun, imported, task: plan.task, classes: plan.classes, unlabelledSlides: plan.unlabelledSlides }
       } catch (e) {
