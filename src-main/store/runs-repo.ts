@@ -81,19 +81,33 @@ export class RunsRepo {
 
   /** Loss points; a resumed phase rewrites the steps after its checkpoint (INSERT OR REPLACE). */
   addLoss(runId: number, p: LossPoint): void {
+    const num = (x: number | null | undefined): number | null => (x !== null && x !== undefined && Number.isFinite(x) ? x : null)
     this.db
-      .prepare('INSERT OR REPLACE INTO mcm_loss (run_id, phase, step, loss, lr) VALUES (?, ?, ?, ?, ?)')
-      .run(runId, p.phase, p.step, Number.isFinite(p.loss) ? p.loss : null, p.lr)
+      .prepare('INSERT OR REPLACE INTO mcm_loss (run_id, phase, step, loss, lr, lr_student, grad_norm_student, grad_norm_predictor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(runId, p.phase, p.step, num(p.loss), p.lr, num(p.lrStudent), num(p.gradNormStudent), num(p.gradNormPredictor))
   }
 
   lossCurve(runId: number): LossPoint[] {
-    const rows = this.db.prepare('SELECT phase, step, loss, lr FROM mcm_loss WHERE run_id = ? ORDER BY phase DESC, step').all(runId) as {
+    const rows = this.db
+      .prepare('SELECT phase, step, loss, lr, lr_student, grad_norm_student, grad_norm_predictor FROM mcm_loss WHERE run_id = ? ORDER BY phase DESC, step')
+      .all(runId) as {
       phase: LossPoint['phase']
       step: number
       loss: number | null
       lr: number
+      lr_student: number | null
+      grad_norm_student: number | null
+      grad_norm_predictor: number | null
     }[]
-    return rows.map((r) => ({ phase: r.phase, step: r.step, loss: r.loss ?? NaN, lr: r.lr }))
+    return rows.map((r) => ({
+      phase: r.phase,
+      step: r.step,
+      loss: r.loss ?? NaN,
+      lr: r.lr,
+      lrStudent: r.lr_student,
+      gradNormStudent: r.grad_norm_student,
+      gradNormPredictor: r.grad_norm_predictor
+    }))
   }
 
   addCheckpoint(runId: number, c: { phase: CheckpointInfo['phase']; step: number; path: string; manifestSha256: string }): void {

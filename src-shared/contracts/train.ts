@@ -43,8 +43,13 @@ export const McmConfig = z.strictObject({
       warmupFraction: z.number().min(0).max(1).default(0.1),
       schedule: z.enum(['cosine', 'constant']).default('cosine'),
       minLrFraction: z.number().min(0).max(1).default(0.01),
-      /** global-norm gradient clipping; 0 = off */
-      clipNorm: z.number().min(0).default(1)
+      /** gradient-norm clipping threshold; 0 = off */
+      clipNorm: z.number().min(0).default(1),
+      /**
+       * 'group': each parameter group (student, predictor) is clipped to clipNorm on its own norm, so the predictor's
+       * large early gradients cannot shrink the student's update; 'global': one norm over all parameters (the old rule)
+       */
+      clipScope: z.enum(['group', 'global']).default('group')
     })
     .prefault({}),
   loss: z
@@ -138,7 +143,13 @@ export interface LossPoint {
   phase: 'main' | 'control'
   step: number
   loss: number
+  /** the predictor's learning rate at this step */
   lr: number
+  /** the student's learning rate (null: the student is frozen in this phase, or a point recorded before it was kept) */
+  lrStudent?: number | null
+  /** L2 norm of the student's / predictor's gradients before clipping (null: frozen or not recorded) */
+  gradNormStudent?: number | null
+  gradNormPredictor?: number | null
 }
 
 export interface CheckpointInfo {

@@ -59,14 +59,36 @@ export class AdamW {
     return n
   }
 
-  /** Apply one update. grads are keyed by variable name; `scale` is the LR schedule factor; `clip` the clip factor. */
-  apply(grads: tf.NamedTensorMap, scale: number, clip: number): void {
+  /**
+   * L2 norm of each group's gradients (NaN/Infinity when not finite), read back in one transfer. Groups without any
+   * gradient get 0.
+   */
+  async groupNorms(grads: tf.NamedTensorMap): Promise<Record<string, number>> {
+    const sums = tf.tidy(() =>
+      tf.stack(
+        this.groups.map((g) => {
+          const parts = g.params.map((p) => grads[p.variable.name]).filter((t): t is tf.Tensor => t !== undefined)
+          return parts.length === 0 ? tf.scalar(0) : tf.addN(parts.map((t) => tf.sum(tf.square(t))))
+        })
+      )
+    )
+    const data = await sums.data()
+    sums.dispose()
+    return Object.fromEntries(this.groups.map((g, i) => [g.name, Math.sqrt(data[i] ?? NaN)]))
+  }
+
+  /**
+   * Apply one update. grads are keyed by variable name; `scale` is the LR schedule factor; `clip` the clip factor, one
+   * for all groups or one per group name (a group not named gets 1).
+   */
+  apply(grads: tf.NamedTensorMap, scale: number, clipBy: number | Record<string, number>): void {
     this.t += 1
     const { beta1: b1, beta2: b2, eps, weightDecay } = this.o
     const bc1 = 1 - b1 ** this.t
     const bc2 = 1 - b2 ** this.t
     for (const g of this.groups) {
       const lr = g.lr * scale
+      const clip = typeof clipBy === 'number' ? clipBy : (clipBy[g.name] ?? 1)
       for (const p of g.params) {
         const grad = grads[p.variable.name]
         if (!grad) continue

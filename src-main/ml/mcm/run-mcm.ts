@@ -98,7 +98,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
         onNotice: (m) => hooks.notice?.(m),
         onCheckpoint: (c) => hooks.checkpoint?.(c),
         onStep: (s) => {
-          hooks.loss?.({ phase, step: s.step, loss: s.loss, lr: s.lr })
+          hooks.loss?.({ phase, step: s.step, loss: s.loss, lr: s.lr, lrStudent: s.lrStudent, gradNormStudent: s.gradNorm.student, gradNormPredictor: s.gradNorm.predictor })
           const eta = s.etaSeconds === null ? '' : ` ETA ${Math.round(s.etaSeconds)}s`
           hooks.progress?.(pi * share + (share * s.step) / s.total, `${phase} step ${s.step}/${s.total} loss ${s.loss.toFixed(4)} lr ${s.lr.toExponential(2)}${eta}`, {
             step: s.step,

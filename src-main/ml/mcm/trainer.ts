@@ -23,7 +23,12 @@ export interface StepInfo {
   step: number
   total: number
   loss: number
+  /** the predictor's learning rate */
   lr: number
+  /** the student's learning rate (null in the control: the student is frozen) */
+  lrStudent: number | null
+  /** gradient L2 norms before clipping, per group (student null in the control) */
+  gradNorm: { student: number | null; predictor: number }
   patchesPerSecond: number
   etaSeconds: number | null
   skipped: boolean
@@ -183,11 +188,14 @@ export class McmTrainer {
       let loss = value.dataSync()[0] ?? NaN
       value.dispose()
       if (this.o.injectNonFiniteAt?.includes(this.step)) loss = NaN
-      const norm = AdamW.globalNorm(grads)
+      const norms = await this.optimizer.groupNorms(grads)
+      const norm = Math.sqrt(Object.values(norms).reduce((a, n) => a + n * n, 0))
       const lr = cfg.optim.lrPredictor * scale
       const finite = Number.isFinite(loss) && Number.isFinite(norm)
       if (finite) {
-        const clip = cfg.optim.clipNorm > 0 && norm > cfg.optim.clipNorm ? cfg.optim.clipNorm / norm : 1
+        const max = cfg.optim.clipNorm
+        const factor = (n: number): number => (max > 0 && n > max ? max / n : 1)
+        const clip = cfg.optim.clipScope === 'global' ? factor(norm) : Object.fromEntries(Object.entries(norms).map(([g, n]) => [g, factor(n)]))
         this.optimizer.apply(grads, scale, clip)
         for (const u of updates) u.variable.assign(u.value)
         consecutiveBad = 0
@@ -216,6 +224,8 @@ export class McmTrainer {
         total: this.total,
         loss,
         lr,
+        lrStudent: frozen ? null : cfg.optim.lrStudent * scale,
+        gradNorm: { student: norms['student'] ?? null, predictor: norms['predictor'] ?? NaN },
         patchesPerSecond: rate,
         etaSeconds: stepsPerSecond > 0 ? (this.total - this.step) / stepsPerSecond : null,
         skipped: !finite
