@@ -6,9 +6,9 @@ import type { AddressInfo } from 'node:net'
 import type { Core } from '../core/core'
 import { toErrorBody } from '../api/errors'
 import { serveStatic } from './static-files'
+import { guardRequest, ownOrigins, type Credential } from './request-guard'
 
 const MAX_BODY = 16 * 1024 * 1024
-const COOKIE = 'tessera_token'
 
 export const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
@@ -29,14 +29,16 @@ export interface HttpDoorOptions {
   token?: string
 }
 
-function tokenOf(req: IncomingMessage, url: URL): string | null {
+/** The token a request carries and how: a header (programmatic clients) or the cookie (the browser UI). */
+function tokenOf(req: IncomingMessage, cookieName: string): { token: string | null; credential: Credential } {
   const header = req.headers['x-tessera-token']
-  if (typeof header === 'string') return header
+  if (typeof header === 'string') return { token: header, credential: 'header' }
   const auth = req.headers.authorization
-  if (auth?.startsWith('Bearer ')) return auth.slice(7)
-  const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${COOKIE}=`))
-  if (cookie) return cookie.slice(COOKIE.length + 1)
-  return url.searchParams.get('token')
+  if (auth?.startsWith('Bearer ')) return { token: auth.slice(7), credential: 'header' }
+  // never from the query string: a URL lands in history and proxy logs (only the entry URL carries it, once)
+  const cookie = req.headers.cookie?.split(';').map((c) => c.trim()).find((c) => c.startsWith(`${cookieName}=`))
+  if (cookie) return { token: cookie.slice(cookieName.length + 1), credential: 'cookie' }
+  return { token: null, credential: 'none' }
 }
 
 function sameToken(a: string | null, b: string): boolean {
@@ -65,6 +67,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startHttpDoor(core: Core, options: HttpDoorOptions = {}): Promise<HttpDoor> {
   const token = options.token ?? randomBytes(24).toString('hex')
+  // per-start cookie name: cookies ignore ports, so two servers (or a stale start) must not share one
+  const cookieName = `tessera_${randomBytes(6).toString('hex')}`
   let port = 0
   const sse = new Set<ServerResponse>()
   const unsubscribe = core.bus.on((event) => {
@@ -80,17 +84,24 @@ export async function startHttpDoor(core: Core, options: HttpDoorOptions = {}): 
   })
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://127.0.0.1')
     // DNS-rebinding guard: only loopback host names are accepted.
     const host = (req.headers.host ?? '').replace(/:\d+$/, '')
     if (!['127.0.0.1', 'localhost', '[::1]'].includes(host)) {
-      sendJson(res, 403, { code: 'unauthorized', message: `host "${host}" not allowed` })
+      sendJson(res, 403, { code: 'unauthorized', message: `host "${host.slice(0, 100)}" not allowed` })
       return
     }
     res.setHeader('content-security-policy', CSP)
     res.setHeader('x-content-type-options', 'nosniff')
     res.setHeader('referrer-policy', 'no-referrer')
-    const authorized = sameToken(tokenOf(req, url), token)
+    let url: URL
+    try {
+      url = new URL(req.url ?? '/', 'http://127.0.0.1')
+      decodeURIComponent(url.pathname)
+    } catch {
+      sendJson(res, 400, { code: 'bad_request', message: 'malformed URL (invalid percent-encoding)' })
+      return
+    }
+    const method = req.method ?? 'GET'
 
     if (url.pathname === '/' && url.searchParams.has('token')) {
       // the entry URL's token wins over a stale cookie from an earlier server start
@@ -98,24 +109,38 @@ export async function startHttpDoor(core: Core, options: HttpDoorOptions = {}): 
         sendJson(res, 401, { code: 'unauthorized', message: 'wrong token' })
         return
       }
-      res.writeHead(302, { location: '/', 'set-cookie': `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` })
+      res.writeHead(302, { location: '/', 'set-cookie': `${cookieName}=${token}; HttpOnly; SameSite=Strict; Path=/`, 'cache-control': 'no-store' })
       res.end()
       return
     }
+    if (url.searchParams.has('token')) {
+      sendJson(res, 400, { code: 'bad_request', message: 'the token is accepted only on the entry URL (/?token=…); send it as a header or use the cookie' })
+      return
+    }
 
-    if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/res/')) {
-      if (!authorized) {
+    const api = url.pathname.startsWith('/api/') || url.pathname.startsWith('/res/')
+    if (api) {
+      // each route accepts only its methods; OPTIONS (a CORS preflight) is never granted
+      const allowed = url.pathname.startsWith('/api/call/') ? ['POST'] : ['GET', 'HEAD']
+      if (!allowed.includes(method)) {
+        res.setHeader('allow', allowed.join(', '))
+        sendJson(res, 405, { code: 'bad_request', message: `${url.pathname.startsWith('/api/call/') ? 'API calls' : url.pathname} accept only ${allowed.join(', ')}` })
+        return
+      }
+      const { token: given, credential } = tokenOf(req, cookieName)
+      const verdict = guardRequest(req.headers, ownOrigins(port), method === 'POST', credential)
+      if (verdict) {
+        sendJson(res, verdict.status, { code: 'unauthorized', message: verdict.message })
+        return
+      }
+      if (!sameToken(given, token)) {
         sendJson(res, 401, { code: 'unauthorized', message: 'missing or wrong token: open the URL printed by `tessera serve`' })
         return
       }
     }
 
     if (url.pathname.startsWith('/api/call/')) {
-      if (req.method !== 'POST') {
-        sendJson(res, 405, { code: 'bad_request', message: 'use POST' })
-        return
-      }
-      const method = decodeURIComponent(url.pathname.slice('/api/call/'.length))
+      const apiMethod = decodeURIComponent(url.pathname.slice('/api/call/'.length))
       let raw: unknown
       try {
         const text = await readBody(req)
@@ -125,7 +150,7 @@ export async function startHttpDoor(core: Core, options: HttpDoorOptions = {}): 
         return
       }
       try {
-        sendJson(res, 200, { ok: true, result: await core.dispatch(method, raw) })
+        sendJson(res, 200, { ok: true, result: await core.dispatch(apiMethod, raw) })
       } catch (e) {
         const body = toErrorBody(e)
         const status = { bad_request: 400, unknown_method: 404, not_found: 404, conflict: 409, unauthorized: 401, unsupported: 501, internal: 500 }[body.code]
@@ -163,7 +188,7 @@ export async function startHttpDoor(core: Core, options: HttpDoorOptions = {}): 
       return
     }
 
-    if (options.rendererDir && (req.method === 'GET' || req.method === 'HEAD')) {
+    if (options.rendererDir && (method === 'GET' || method === 'HEAD')) {
       if (await serveStatic(options.rendererDir, url.pathname, res)) return
     }
     sendJson(res, 404, { code: 'not_found', message: `nothing at ${url.pathname}` })

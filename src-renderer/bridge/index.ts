@@ -27,7 +27,8 @@ function preload(): PreloadApi | null {
 async function httpCall(method: string, request: unknown): Promise<IpcReply> {
   const res = await fetch(`/api/call/${encodeURIComponent(method)}`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    // JSON + a custom header: a cross-origin page cannot send either without a CORS preflight the server refuses
+    headers: { 'content-type': 'application/json', 'x-tessera-request': '1' },
     credentials: 'same-origin',
     body: JSON.stringify(request ?? {})
   })
