@@ -58,7 +58,7 @@ describe.runIf(enabled)('cross-site requests in chromium', () => {
 
       const page = await context.newPage()
       await page.goto(evilUrl)
-      await page.waitForFunction(() => (window as unknown as { results?: string[] }).results !== undefined, undefined, { timeout: 15_000 })
+      await page.waitForFunction(() => (globalThis as unknown as { results?: string[] }).results !== undefined, undefined, { timeout: 15_000 })
       // the form posts into the iframe: wait for that navigation to finish too
       await page.waitForTimeout(500)
       expect(served.core.projects.list().map((p) => p.name)).toEqual([])
