@@ -10,7 +10,8 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 # chromium: end-to-end tests of the UI; libopenslide0 + openslide-tools: the OpenSlide backend (vendor formats,
 # and the reference our readers are tested against); libvips-tools: a second TIFF writer the reader tests read.
 # TESSERA_WITH_TORCH=1 adds python3-torch(+vision), used only for PyTorch reference numbers in `npm run bench`.
-PKGS=(chromium libopenslide0 openslide-tools libopenjp2-tools libvips-tools)
+# libdnnl-dev + g++: the optional native oneDNN kernels (native/dnnl, built at the end; a failed build is reported, not fatal).
+PKGS=(chromium libopenslide0 openslide-tools libopenjp2-tools libvips-tools libdnnl-dev g++)
 if [ "${TESSERA_WITH_TORCH:-0}" = "1" ]; then PKGS+=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread); fi
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
@@ -69,4 +70,10 @@ want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   npm ci
   echo "$want" > "$stamp"
+fi
+
+# Native CPU kernels (oneDNN convolutions for the wasm backend, ~5 s to build). Optional at run time: when this fails,
+# Tessera uses the wasm shims and `tessera backend` says why.
+if [ "${TESSERA_NATIVE_KERNELS:-1}" != "0" ]; then
+  bash native/dnnl/build.sh || echo "setup: native kernels NOT built (see above); Tessera will use the wasm shims" >&2
 fi

@@ -1,13 +1,16 @@
 // Compute backend selection for TensorFlow.js: probes every candidate, picks the best, and says why others were skipped.
 // Order: tensorflow (tfjs-node-gpu + CUDA GPU) → tensorflow (tfjs-node) → webgpu (Dawn `webgpu` + a hardware adapter;
-// software ones like lavapipe are skipped, webgpu-adapter.ts) → wasm (with our kernel shims) → cpu (pure JS, ~1 GFLOP/s:
-// tiny tests only). Forced with TESSERA_BACKEND or `force` (then only the forced one is probed).
+// software ones like lavapipe are skipped, webgpu-adapter.ts) → wasm (with our kernel shims, and native oneDNN
+// convolutions when native/dnnl is built) → cpu (pure JS, ~1 GFLOP/s: tiny tests only). Forced with TESSERA_BACKEND or
+// `force` (then only the forced one is probed).
 // Quirk: tfjs-node(-gpu) are optional and not installed here (their install downloads libtensorflow), so they are imported
 // dynamically by a computed specifier and reported "not installed"; importing either registers the 'tensorflow' backend.
 import * as tf from '@tensorflow/tfjs'
 import { existsSync } from 'node:fs'
 import { installWasmKernels } from './wasm-kernels/index'
 import { preferAdapter, summarizeAdapter, type AdapterCandidate, type AdapterInfoLike, type AdapterSummary, type PowerPreference } from './webgpu-adapter'
+import { installNativeKernels } from './native-kernels/index'
+import { nativeStatus } from './native-kernels/addon'
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'
 export const backendNames: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu']
@@ -129,7 +132,9 @@ async function probeWasm(): Promise<BackendProbe> {
   const base = { name: 'wasm (@tensorflow/tfjs-backend-wasm + Tessera kernel shims)', backend: 'wasm' as const }
   try {
     await import('@tensorflow/tfjs-backend-wasm')
-    return { ...base, available: true, reason: 'SIMD wasm, 1 thread per instance; training via shims (Conv2DBackpropFilter/Input, BatchMatMul)' }
+    // the optional native part (native/dnnl) is reported either way: in use, or why not (then the wasm shims do the work)
+    const native = nativeStatus()
+    return { ...base, available: true, reason: `SIMD wasm, 1 thread per instance; training via shims (Conv2DBackpropFilter/Input, BatchMatMul); ${native.available ? `convolutions on ${native.reason}` : `${native.reason}: convolutions on the wasm shims`}` }
   } catch (err) {
     return { ...base, available: false, reason: `failed to load: ${(err as Error).message}` }
   }
@@ -204,7 +209,8 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
   return report
 }
 
-/** Switches to one backend that is known to be loadable; wasm gets the kernel shims, webgpu the probed adapter. */
+/** Switches to one backend that is known to be loadable; wasm gets the kernel shims (then the native kernels if built),
+ * webgpu the probed adapter. */
 export async function useBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
   if (name === 'webgpu') {
@@ -215,5 +221,8 @@ export async function useBackend(name: BackendName): Promise<void> {
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend('${name}') failed`)
   await tf.ready()
-  if (name === 'wasm') installWasmKernels()
+  if (name === 'wasm') {
+    installWasmKernels()
+    installNativeKernels()
+  }
 }

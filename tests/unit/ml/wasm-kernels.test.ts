@@ -1,4 +1,5 @@
 // Checks the wasm kernel shims (conv gradients, transposed batch matmul) against the pure-JS cpu backend on random shapes.
+process.env['TESSERA_NATIVE_KERNELS'] = '0' // these tests check the wasm shims (the fallback when native/dnnl is absent), not the native kernels
 import { describe, expect, it, beforeAll } from 'vitest'
 import * as tf from '@tensorflow/tfjs'
 import { useBackend } from '../../../src-main/ml/backend'
