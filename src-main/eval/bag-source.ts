@@ -7,6 +7,7 @@ import h5wasm from 'h5wasm/node'
 import type { Db } from '../store/database'
 import { FeatureCache } from '../store/feature-cache'
 import { gridKeyMatches, gridNameOfSet } from '../tissue/grid-name'
+import { inputSizeOfEncoderKey } from './input-sizes'
 import type { LabelledSlideRecord } from './slide-labels'
 
 /** One slide's features for one model (label is the class index). */
@@ -25,6 +26,8 @@ export interface BagSet {
   /** human description of the source (cache key or folder) */
   source: string
   bags: LoadedBag[]
+  /** model input edge in px the features were extracted at (null: unknown, e.g. a folder of HDF5 files) */
+  inputSize: number | null
 }
 
 /** Caps checked before allocating: a bag beyond these is almost certainly a wrong file. */
@@ -95,7 +98,7 @@ export async function bagsFromFolder(dir: string, model: string, slides: readonl
     bags.push({ slideId: s.slideId, slideName: s.name, patientId: s.patientId, coords: r.coords, features: r.features, dim: r.dim, patchSizeLevel0: r.patchSizeLevel0 ?? inferPatchSize(r.coords) })
   }
   if (missing.length > 0) throw new Error(`${folder}: no features for ${missing.length} labelled slide(s): ${missing.slice(0, 10).join(', ')}${missing.length > 10 ? ', …' : ''}`)
-  return { model, source: folder, bags }
+  return { model, source: folder, bags, inputSize: null }
 }
 
 /**
@@ -113,6 +116,7 @@ export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSl
   const problems: string[] = []
   const bags: LoadedBag[] = []
   const keys = new Set<string>()
+  const inputSizes = new Set<number | null>()
   for (const s of slides) {
     if (!s.checksum) {
       problems.push(`${s.name}: no checksum (slide not scanned yet)`)
@@ -134,6 +138,7 @@ export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSl
       continue
     }
     keys.add(`${data.info.encoderKey} · ${gridNameOfSet(data.info)}`)
+    inputSizes.add(inputSizeOfEncoderKey(data.info.encoderKey))
     const grid = data.info.producedBy['grid'] as { patchSizeLevel0?: unknown } | undefined
     const produced = grid?.patchSizeLevel0 ?? data.info.producedBy['patchSizeLevel0']
     bags.push({
@@ -147,5 +152,6 @@ export function bagsFromCache(db: Db, model: string, slides: readonly LabelledSl
     })
   }
   if (problems.length > 0) throw new Error(`feature cache, model "${model}": ${problems.length} slide(s) unusable:\n${problems.slice(0, 20).join('\n')}`)
-  return { model, source: `feature cache: ${[...keys].join('; ')}`, bags }
+  if (inputSizes.size > 1) throw new Error(`feature cache, model "${model}": slides were extracted at different input sizes (${[...inputSizes].join(', ')} px)`)
+  return { model, source: `feature cache: ${[...keys].join('; ')}`, bags, inputSize: [...inputSizes][0] ?? null }
 }

@@ -108,11 +108,12 @@ body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color
 h1{font-size:22px}h2{font-size:17px;margin-top:28px}
 table{border-collapse:collapse;margin:8px 0}th,td{border:1px solid #ccc;padding:4px 8px;text-align:right}
 th:first-child,td:first-child{text-align:left}thead th{background:#f3f3f3}
-.meta{color:#555}.plots{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
+.meta{color:#555}.warn{background:#fff3cd;border:1px solid #e0b000;padding:6px 10px}.plots{display:flex;gap:24px;flex-wrap:wrap;align-items:flex-start}
 </style></head><body>
 <h1>Evaluation: ${escapeHtml(r.project)}</h1>
 <p class="meta">${escapeHtml(r.aggregator)} · ${r.folds_k}-fold cross-validation (${escapeHtml(r.split_method)}) · ${r.n_slides} slides from ${r.n_patients} patients ·
 classes ${escapeHtml(r.classes.join(', '))}${r.positive_class ? ` (positive: ${escapeHtml(r.positive_class)})` : ''} · seed ${r.seed} · ${escapeHtml(r.created_at)}</p>
+${(r.warnings ?? []).map((w) => `<p class="warn"><strong>Warning:</strong> ${escapeHtml(w)}</p>`).join('\n')}
 <h2>Models</h2>
 ${table(main.header, main.rows, 'models')}
 <p class="meta">AUC mean ± sd over folds (folds whose test set lacks a class are left out). CIs: ${escapeHtml(r.ci_method)}; ${r.bootstrap_resamples} resamples.

@@ -178,6 +178,7 @@ export function printTable(r: EvalReport): string {
   for (const c of r.comparisons) {
     out.push(`${c.b} vs ${c.a}: ΔAUC fold mean ${signed(c.auc_diff_fold_mean)} (p = ${fmt(c.p_value_fold_mean, 4)}, paired bootstrap); pooled ${signed(c.auc_diff)} (p = ${fmt(c.p_value, 4)}, ${c.method})`)
   }
+  for (const w of r.warnings ?? []) out.push(`WARNING: ${w}`)
   const f = r.finetune
   if (f && f.masked_l1_after !== null) {
     // the frozen-student control: same predictor and epoch with the student frozen; below it = the student itself helped

@@ -15,18 +15,20 @@ export async function openSource(ctx: JobContext, run: McmRun): Promise<McmDataS
 }
 
 /** Built-in students by name; anything else must be a registered zoo model (safetensors). */
-export function studentFactory(ctx: JobContext, run: McmRun, patchSize: number): StudentFactory | undefined {
+export function studentFactory(ctx: JobContext, run: McmRun, patchSize: number, notice?: (message: string) => void): StudentFactory | undefined {
   if (isBuiltinStudent(run.student)) return undefined
   const rec = new ModelsRepo(ctx.db).resolve(run.student)
   const m = parseManifest(rec.manifest, `student "${rec.name}"`)
   if (m.weightsFormat !== 'safetensors' || !rec.weightsPath) {
     throw new Error(`student "${rec.name}" is ${m.weightsFormat} (${m.arch}): only zoo models with safetensors weights can be fine-tuned (ONNX graphs are inference-only)`)
   }
-  if (m.arch.startsWith('vit') && m.inputSize !== patchSize) {
-    throw new Error(`student "${rec.name}" (${m.arch}) takes ${m.inputSize}px patches but the grid makes ${patchSize}px ones: set config grid.patchSize = ${m.inputSize}`)
-  }
   const weightsFile = rec.weightsPath
-  // convolutional students take the grid's patch size as input
-  return () => openZooStudent({ name: rec.name, arch: m.arch, inputSize: patchSize, mean: m.mean, std: m.std, options: m.options, weightsFile }, run.config.seed)
+  // every student runs at its recorded input size, the one its baseline features were extracted at: grid patches are
+  // resized to it (ml/mcm/student.ts atStudentSize), so the fine-tuned copy and the baseline see the same pixels per
+  // patch. Resizing a 64 px grid patch to 224 costs ~12× the compute: import the student with --input-size to match
+  if (m.inputSize !== patchSize) {
+    notice?.(`student "${rec.name}" runs at its input size ${m.inputSize} px; the grid's ${patchSize} px patches are resized to it (as in feature extraction)`)
+  }
+  return () => openZooStudent({ name: rec.name, arch: m.arch, inputSize: m.inputSize, mean: m.mean, std: m.std, options: m.options, weightsFile }, run.config.seed)
 }
 

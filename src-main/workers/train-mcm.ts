@@ -17,7 +17,7 @@ export const trainMcm: JobKind = {
     const source = await openSource(ctx, run)
     let lastFraction = 0
     try {
-      const factoryOrUndefined = studentFactory(ctx, run, source.patchSize)
+      const factoryOrUndefined = studentFactory(ctx, run, source.patchSize, (m) => ctx.progress(0, m))
       const out = await runMcm({
         cfg: run.config,
         source,

@@ -61,6 +61,8 @@ export interface ReportModel {
   folds: FoldRow[]
   /** ROC of the pooled out-of-fold predictions (binary: class 1; multi-class: null) */
   roc: RocPoint[] | null
+  /** model input edge in px its features were extracted at (pixels per patch); null: unknown */
+  input_size?: number | null
 }
 
 export interface ReportComparison {
@@ -100,6 +102,8 @@ export interface EvalReport {
   timings: Record<string, number>
   /** aggregator training settings and backend (informative) */
   mil?: Record<string, unknown>
+  /** what the reader must know about the comparison (e.g. extractors that saw different pixels per patch) */
+  warnings?: string[]
 }
 
 export interface LabelImportResult {

@@ -5,7 +5,7 @@ import type { McmConfig } from '../../../src-shared/contracts/train'
 import type { WindowBatch } from './batch'
 import type { McmModels } from './models'
 import { maskedMean, perPatchLoss } from './objective'
-import type { StateUpdate } from './student'
+import { atStudentSize, type StateUpdate } from './student'
 
 export interface ForwardResult {
   loss: tf.Scalar
@@ -23,7 +23,7 @@ export function forwardBatch(
   mode: { training: boolean; studentFrozen: boolean }
 ): ForwardResult {
   const p = patchSize
-  const x = tf.tensor4d(b.visiblePixels, [b.nVisible, p, p, 3])
+  const x = atStudentSize(tf.tensor4d(b.visiblePixels, [b.nVisible, p, p, 3]), m.student)
   const studentTraining = mode.training && !mode.studentFrozen
   const { features, stateUpdates } = m.student.forward(x, { training: studentTraining, freezeBnStats: cfg.freezeBnStats })
   const place = tf.tensor2d(b.placement, [b.windows * b.tokens, b.nVisible])

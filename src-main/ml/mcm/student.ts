@@ -34,6 +34,18 @@ export interface StudentModel {
   dispose(): void
 }
 
+/**
+ * The student's input at its own recorded input size: grid patches (p×p) are resized to student.inputSize by bilinear
+ * interpolation with half-pixel centres, the rule feature extraction uses (models/preprocess.ts), so a fine-tuned
+ * student sees the same pixels per patch as its baseline did and its manifest's inputSize stays true. Normalisation is
+ * per-channel affine, so resizing after it equals resizing before. No copy when the sizes already agree.
+ */
+export function atStudentSize(x: tf.Tensor4D, student: Pick<StudentModel, 'inputSize'>): tf.Tensor4D {
+  const s = student.inputSize
+  if (x.shape[1] === s && x.shape[2] === s) return x
+  return tf.image.resizeBilinear(x, [s, s], false, true)
+}
+
 /** Builds a fresh student (same weights every call): the trainer, the control and the "before" evaluation each need one. */
 export type StudentFactory = () => StudentModel
 

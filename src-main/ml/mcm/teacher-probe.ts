@@ -9,7 +9,7 @@ import { IDENTITY_AUGMENT, writeStudentInput } from './augment'
 import { mapLimit, type McmDataSource, type SlideGridView } from './data-source'
 import { fitRidge, ridgeR2 } from './ridge'
 import { Rng, STREAM } from './rng'
-import type { StudentModel } from './student'
+import { atStudentSize, type StudentModel } from './student'
 import type { McmTargets } from './targets'
 import { CancelledError } from './trainer'
 
@@ -48,7 +48,7 @@ async function featuresOf(source: McmDataSource, students: readonly StudentModel
       const pixels = new Float32Array(chunk.length * p * p * 3)
       rgb.forEach((patch, i) => writeStudentInput(patch, p, IDENTITY_AUGMENT, student.mean, student.std, pixels, i * p * p * 3))
       const features = tf.tidy(() => {
-        const r = student.forward(tf.tensor4d(pixels, [chunk.length, p, p, 3]), { training: false, freezeBnStats: true })
+        const r = student.forward(atStudentSize(tf.tensor4d(pixels, [chunk.length, p, p, 3]), student), { training: false, freezeBnStats: true })
         for (const u of r.stateUpdates) u.value.dispose()
         return r.features
       })

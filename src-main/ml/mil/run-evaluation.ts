@@ -4,6 +4,7 @@ import { useBackend } from '../backend'
 import type { Db } from '../../store/database'
 import { labelledSlides, type LabelledSlideRecord } from '../../eval/slide-labels'
 import { bagsFromCache, bagsFromFolder, type BagSet } from '../../eval/bag-source'
+import { checkInputSizes } from '../../eval/input-sizes'
 import { makeSplits, type Splits } from '../../eval/splits'
 import { buildReport, foldsCsv, inferRole, modelsCsv, predictionsCsv, printTable, type EvalReport, type FinetuneSummary, type ModelEvaluation, type ModelRole } from '../../eval/report'
 import { renderReportHtml } from '../../eval/report-html'
@@ -87,6 +88,9 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
       }
       progress(0.02, `features of ${model} loaded`)
     }
+    // a baseline and its fine-tuned copy must have seen the same pixels per patch (eval/input-sizes.ts)
+    const inputWarnings = checkInputSizes(sets.map((x) => ({ model: x.model, role: p.roles?.[x.model] ?? inferRole(x.model), inputSize: x.inputSize })))
+    for (const w of inputWarnings) progress(0.02, `WARNING: ${w}`)
     // One split for every model: the comparison is paired on identical folds.
     const splits: Splits = await timed('splits', () =>
       makeSplits(
@@ -152,6 +156,8 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
         bootstrapResamples: p.bootstrapResamples
       })
     )
+    report.models.forEach((m, i) => (m.input_size = sets[i]?.inputSize ?? null))
+    report.warnings = inputWarnings
     report.mil = { ...options, backend: p.backend, optimizer: 'adam', batch: '1 bag per step', class_weighting: 'inverse frequency (training bags)', early_stopping: 'inner validation loss, best weights restored' }
 
     progress(0.93, 'writing exports')
