@@ -3,6 +3,7 @@
 import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeSync } from 'node:fs'
 import { basename, dirname, join, relative, sep } from 'node:path'
+import { assertReplaceable } from '../core/export-replace'
 
 export interface ManifestEntry {
   path: string
@@ -60,6 +61,18 @@ export function sha256File(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex')
 }
 
+/** Files a previous evaluation export wrote, from its manifest.json (a reason string when it has none of ours). */
+export function evalExportFiles(dir: string): string[] | string {
+  let manifest: Partial<ExportManifest>
+  try {
+    manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Partial<ExportManifest>
+  } catch {
+    return 'no readable manifest.json'
+  }
+  if (typeof manifest.generator !== 'string' || !manifest.generator.startsWith('tessera') || !Array.isArray(manifest.files)) return 'manifest.json is not a Tessera export manifest'
+  return [...manifest.files.map((f) => String(f?.path)), 'manifest.json']
+}
+
 /** A staging folder: write files into it (directly or through `path()` for libraries that write by name), then commit. */
 export class ExportStaging {
   readonly tempDir: string
@@ -70,6 +83,8 @@ export class ExportStaging {
     private readonly options: { force: boolean; generator: string }
   ) {
     if (existsSync(outDir) && (!statSync(outDir).isDirectory() || readdirSync(outDir).length > 0) && !options.force) throw new ExportExistsError(outDir)
+    // force replaces only an earlier export of ours (checked again at commit: the folder may change meanwhile)
+    if (options.force) assertReplaceable(outDir, evalExportFiles)
     mkdirSync(dirname(outDir), { recursive: true })
     this.tempDir = join(dirname(outDir), `.${basename(outDir)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`)
     mkdirSync(this.tempDir)
@@ -105,6 +120,7 @@ export class ExportStaging {
     let old: string | null = null
     if (existsSync(this.outDir)) {
       if (!this.options.force && (!statSync(this.outDir).isDirectory() || readdirSync(this.outDir).length > 0)) throw new ExportExistsError(this.outDir)
+      assertReplaceable(this.outDir, evalExportFiles)
       old = `${this.tempDir}.old`
       renameSync(this.outDir, old)
     }

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto'
 import { closeSync, createReadStream, existsSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
+import { assertReplaceable } from '../core/export-replace'
 
 export async function sha256File(file: string): Promise<string> {
   const h = createHash('sha256')
@@ -33,11 +34,18 @@ export function writeDurable(file: string, bytes: Uint8Array | string): void {
 
 /**
  * Build a folder in a temp sibling, then move it into place. With `force`, an existing target is moved aside
- * first and removed after the swap; without it an existing target is an error. A kill leaves the old or the new
+ * first and removed after the swap, but only when `listedFiles` proves it an earlier export of the same kind
+ * (see core/export-replace); without force an existing target is an error. A kill leaves the old or the new
  * folder in place (plus, at worst, a stray `.tmp-` sibling), never a half-written one at `target`.
  */
-export async function writeFolderAtomic(target: string, force: boolean, fill: (tmpDir: string) => Promise<void>): Promise<void> {
+export async function writeFolderAtomic(
+  target: string,
+  force: boolean,
+  fill: (tmpDir: string) => Promise<void>,
+  listedFiles: (dir: string) => string[] | string
+): Promise<void> {
   if (existsSync(target) && !force) throw new Error(`${target} already exists (use --force to replace it)`)
+  if (force) assertReplaceable(target, listedFiles)
   const parent = dirname(target)
   mkdirSync(parent, { recursive: true })
   const tmp = join(parent, `.${basename(target)}.tmp-${process.pid}-${Date.now()}`)
@@ -47,6 +55,7 @@ export async function writeFolderAtomic(target: string, force: boolean, fill: (t
     fsyncPath(tmp)
     let old: string | null = null
     if (existsSync(target)) {
+      assertReplaceable(target, listedFiles) // again: it may have changed while the new folder was written
       old = join(parent, `.${basename(target)}.old-${process.pid}-${Date.now()}`)
       renameSync(target, old)
     }

@@ -13,6 +13,29 @@ export async function writeSums(dir: string, names: string[]): Promise<void> {
   writeDurable(join(dir, SUMS_FILE), lines.join('\n') + '\n')
 }
 
+/** Files an earlier model export wrote, from its SHA256SUMS (which must cover a valid manifest.json), or why not. */
+export function bundleFiles(dir: string): string[] | string {
+  let sums: string[]
+  try {
+    sums = readFileSync(join(dir, SUMS_FILE), 'utf8').split('\n').filter((l) => l.trim().length > 0)
+  } catch {
+    return `no readable ${SUMS_FILE}`
+  }
+  const names: string[] = []
+  for (const line of sums) {
+    const m = /^[0-9a-f]{64} [ *]([A-Za-z0-9._-]+)$/.exec(line)
+    if (!m) return `${SUMS_FILE} is not in sha256sum format`
+    names.push(m[1]!)
+  }
+  if (!names.includes('manifest.json')) return `${SUMS_FILE} does not cover manifest.json`
+  try {
+    parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown, join(dir, 'manifest.json'))
+  } catch {
+    return 'manifest.json is not a Tessera model manifest'
+  }
+  return [...names, SUMS_FILE]
+}
+
 export interface BundleInfo {
   manifest: ModelManifest
   weightsFile: string

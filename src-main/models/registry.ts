@@ -10,8 +10,9 @@ import { isPickleName, pickleRefusal, readSafetensors } from '../interop/safeten
 import { openOnnxEncoder } from '../interop/onnx-encoder'
 import { fsyncPath, sha256File, writeDurable, writeFolderAtomic } from './atomic-files'
 import { ARCH_DEFAULTS, IMAGENET_MEAN, IMAGENET_STD, MANIFEST_FORMAT, parseManifest, type ModelManifest } from './manifest'
-import { readBundleManifest, writeSums } from './bundle'
+import { bundleFiles, readBundleManifest, writeSums } from './bundle'
 import { writeTfjsWeights } from './tfjs-weights'
+import { ReplaceRefusedError } from '../core/export-replace'
 
 export interface ModelImportOptions {
   file: string
@@ -228,9 +229,9 @@ export class ModelRegistry {
         fsyncPath(w)
         writeDurable(join(tmp, 'manifest.json'), JSON.stringify({ ...m, weightsFile: weightsName }, null, 2))
         await writeSums(tmp, [weightsName, 'manifest.json'])
-      })
+      }, bundleFiles)
     } catch (e) {
-      if ((e as Error).message.includes('already exists')) throw new ApiError('conflict', (e as Error).message)
+      if (e instanceof ReplaceRefusedError || (e as Error).message.includes('already exists')) throw new ApiError('conflict', (e as Error).message)
       throw e
     }
     const bundle = await readBundleManifest(target, format !== 'tfjs')

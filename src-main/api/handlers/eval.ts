@@ -9,6 +9,8 @@ import { ApiError } from '../errors'
 import { applyLabelImport, labelledSlides, LabelsCsvError, planLabelImport } from '../../eval/slide-labels'
 import { readHeatmapH5 } from '../../eval/heatmaps'
 import { readRegularFile, SafeOpenError } from '../../core/safe-open'
+import { replaceRefusal, ReplaceRefusedError } from '../../core/export-replace'
+import { evalExportFiles } from '../../eval/export-dir'
 
 type EvalMethods = 'labels.import' | 'labels.list' | 'eval.start' | 'eval.report' | 'eval.heatmap'
 
@@ -101,6 +103,9 @@ export function evalHandlers(s: Services): Pick<Handlers, EvalMethods> {
       if (existsSync(out) && readdirSync(out).length > 0 && !req.force) {
         throw new ApiError('conflict', `${out} already exists: choose another output folder or pass force (--force) to replace it`)
       }
+      // refuse before the job starts (the job checks again when it swaps the folder in)
+      const refusal = req.force ? replaceRefusal(out, evalExportFiles) : null
+      if (refusal) throw new ApiError('conflict', new ReplaceRefusedError(out, refusal).message)
       if (labelledSlides(s.db, project.id).length === 0) {
         throw new ApiError('conflict', `project "${project.name}" has no labelled slides: import labels first (tessera labels import <csv> --project ${project.name})`)
       }

@@ -60,7 +60,7 @@ export const evalCommands: CliCommand[] = [
       '--folds K            patient-level stratified folds (default 5; the labels CSV fold column wins)',
       '--seed S             seed of splits, init, bag order and bootstrap (default 0): same seed → same numbers',
       '--out DIR            output folder (refused if it exists and is not empty, unless --force)',
-      '--force              replace an existing output folder',
+      '--force              replace an earlier evaluation export there (other folders are refused)',
       '--features-dir D     read <D>/<model>/<slide>.h5 (TRIDENT/CLAM layout) instead of the feature cache',
       '--grid-key K         pick one grid when the cache holds several for a model (its name from features list)',
       '--backend B          wasm (default) | cpu',

@@ -74,7 +74,7 @@ export const modelCommands: CliCommand[] = [
     summary: 'Export a model bundle folder (weights + manifest.json + SHA256SUMS), atomically',
     usage: '<name>',
     options: { format: { type: 'string' }, out: { type: 'string' }, force: { type: 'boolean' } },
-    optionHelp: ['--format F   safetensors|onnx|tfjs (TF.js weightsManifest + shard, torch names; no layers topology)', '--out DIR    bundle folder to create', '--force      replace an existing folder'],
+    optionHelp: ['--format F   safetensors|onnx|tfjs (TF.js weightsManifest + shard, torch names; no layers topology)', '--out DIR    bundle folder to create', '--force      replace an earlier model export there (other folders are refused)'],
     async run(ctx, args) {
       const name = args.positionals[0]
       if (!name) throw new CliUsageError('missing <name>')
