@@ -1,5 +1,8 @@
 // Export cached feature sets of a project's slides to TRIDENT-layout HDF5 files, one per slide, each written atomically,
 // under a folder named by the grid (<out>/<grid name>/<mag>x_<ps>px_<ov>px_overlap/…) so two grids never share a path.
+// Each file lands under its final name only once complete and read back; <out>/tessera-features-manifest.json keeps
+// its size and SHA-256, and a re-run skips only files that still match it. A full disk stops the export (DiskFullError
+// naming the file); what was completed before stays listed.
 import { existsSync, mkdirSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import type { Db } from '../store/database'
@@ -9,6 +12,7 @@ import { FeatureCache } from '../store/feature-cache'
 import { SlidesRepo } from '../store/slides-repo'
 import { VERSION } from '../core/version'
 import { tridentPath, writeTridentFile } from './hdf5'
+import { ExportManifest } from './export-manifest'
 import { gridKeyMatches, gridNameOfSet } from '../tissue/grid-name'
 
 export interface FeatureExportOptions {
@@ -26,7 +30,9 @@ export interface FeatureExportOptions {
 export async function exportFeatureFiles(db: Db, o: FeatureExportOptions): Promise<FeatureExportReply> {
   const out = resolve(o.out)
   const cache = new FeatureCache(db)
-  const reply: FeatureExportReply = { out, files: [], skipped: [] }
+  const reply: FeatureExportReply = { out, files: [], skipped: [], failed: [] }
+  mkdirSync(out, { recursive: true })
+  const manifest = ExportManifest.load(out)
   const written = new Set<string>()
   for (const slide of new SlidesRepo(db).list(o.projectId)) {
     if (!slide.checksum) {
@@ -71,17 +77,29 @@ export async function exportFeatureFiles(db: Db, o: FeatureExportOptions): Promi
       const gridName = gridNameOfSet(set)
       const file = tridentPath(join(out, gridName), attrs)
       if (written.has(file)) {
-        reply.skipped.push({ slide: slide.name, reason: `${set.dtype} copy of grid ${gridName}: its float32 set went to ${file}` })
+        reply.skipped.push({ slide: slide.name, reason: `${set.dtype} copy of grid ${gridName}: its float32 set went to (or is already in) ${file}` })
         continue
       }
+      let note: string | undefined
       if (existsSync(file) && !o.force) {
-        reply.skipped.push({ slide: slide.name, reason: `${file} already exists (use --force to replace it)` })
-        continue
+        // skip only what the manifest proves whole; a damaged file of ours is rewritten, a foreign one left alone
+        const v = await manifest.verify(file)
+        if (v.ok) {
+          written.add(file)
+          reply.skipped.push({ slide: slide.name, reason: `${file} already exported (size and SHA-256 match the manifest)`, verified: true })
+          continue
+        }
+        if (!v.known) {
+          reply.failed.push({ slide: slide.name, file, error: `${file} exists but is ${v.why}: not replaced (remove it, or use --force)` })
+          continue
+        }
+        note = `replaced a damaged earlier export (${v.why})`
       }
       mkdirSync(dirname(file), { recursive: true })
       await writeTridentFile(file, data.vectors, set.dim, data.coords, attrs)
+      await manifest.record(file, slide.name, set.id)
       written.add(file)
-      reply.files.push({ slide: slide.name, file, count: set.count, dim: set.dim, grid: gridName })
+      reply.files.push({ slide: slide.name, file, count: set.count, dim: set.dim, grid: gridName, ...(note ? { note } : {}) })
     }
   }
   return reply

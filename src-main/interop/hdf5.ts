@@ -1,10 +1,11 @@
 // HDF5 feature files via h5wasm: write TRIDENT layout (atomic), read TRIDENT/CLAM/STAMP layouts with caps checked
 // before any dataset is read. Reads of user files go through hdf5-isolated.ts (child process + timeout), never here
 // directly in a long-lived process: HDF5 has a long history of crafted-file bugs.
-import { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import fs, { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type * as H5Module from 'h5wasm/node'
 import { decodeFloat16 } from '../store/float16'
+import { DiskFullError, ensureFreeSpace, freeBytes, isDiskFull } from '../core/disk-full'
 
 /** Caps checked before allocation (reliability.md §5/§6). */
 export const H5_LIMITS = {
@@ -196,42 +197,124 @@ function fsyncPath(path: string, flags: 'r' | 'r+'): void {
 }
 
 /**
- * Write one TRIDENT-layout file atomically: temp file in the same folder, fsync, rename, fsync the folder.
- * `coords` are level-0 px (int64 on disk). A kill leaves either no file or the complete one.
+ * Run synchronous h5wasm calls with their stderr captured. Quirk: libhdf5 reports failed writes (ENOSPC included)
+ * only as a diagnostic stack printed to fd 2 — hundreds of lines — and h5wasm's close() then returns as if all went
+ * well. The wasm build's NODERAWFS writes fd 2 with fs.writeSync (console.error where a console is wired), so both
+ * are diverted for the duration of the synchronous call; the captured text tells us what failed and the user sees
+ * one clear line instead. Nothing else can interleave: the section is synchronous.
  */
-export async function writeTridentFile(file: string, features: Float32Array, dim: number, coords: ArrayLike<number>, a: TridentAttrs): Promise<void> {
+function withHdf5Diagnostics<T>(fn: () => T): { value?: T; error?: unknown; diagnostics: string } {
+  const writeSync = fs.writeSync
+  const stderrWrite = process.stderr.write
+  let diagnostics = ''
+  const text = (chunk: unknown): string => (typeof chunk === 'string' ? chunk : ArrayBuffer.isView(chunk) ? Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('utf8') : '')
+  fs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]): number => {
+    if (fd !== 2) return (writeSync as (...a: unknown[]) => number)(fd, buffer, ...rest)
+    const t = typeof buffer === 'string' ? buffer : text(ArrayBuffer.isView(buffer) ? Buffer.from(buffer.buffer, buffer.byteOffset + ((rest[0] as number) ?? 0), (rest[1] as number) ?? buffer.byteLength) : buffer)
+    diagnostics += t
+    return typeof buffer === 'string' ? Buffer.byteLength(buffer) : ((rest[1] as number) ?? (buffer as ArrayBufferView).byteLength)
+  }) as typeof fs.writeSync
+  process.stderr.write = ((chunk: unknown): boolean => {
+    diagnostics += text(chunk)
+    return true
+  }) as typeof process.stderr.write
+  try {
+    return { value: fn(), diagnostics }
+  } catch (error) {
+    return { error, diagnostics }
+  } finally {
+    fs.writeSync = writeSync
+    process.stderr.write = stderrWrite
+  }
+}
+
+/** The few lines of an HDF5 diagnostic stack that say what failed (error message, major/minor class). */
+function diagnosticSummary(text: string): string {
+  const msg = /error message = '([^']+)'/.exec(text)?.[1]
+  const minor = /minor: ([^\n]+)/.exec(text)?.[1]?.trim()
+  return [msg, minor].filter(Boolean).join(', ') || text.split('\n').find((l) => l.trim())?.trim() || 'unknown error'
+}
+
+function sameValues(a: ArrayLike<number | bigint>, b: ArrayLike<number>): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (Number(a[i]) !== b[i] && !(Number.isNaN(Number(a[i])) && Number.isNaN(b[i]))) return false
+  return true
+}
+
+export interface WriteTridentOptions {
+  /** skip the free-space check before writing (tests use it to reach the mid-write failure path) */
+  skipSpaceCheck?: boolean
+}
+
+/**
+ * Write one TRIDENT-layout file atomically: temp file in the same folder, fsync, read back and compare, rename,
+ * fsync the folder. `coords` are level-0 px (int64 on disk). A kill or a full disk leaves either no file or the
+ * complete one, never a damaged file under the final name; ENOSPC is reported as DiskFullError naming the file.
+ * Cost of the read-back: one extra read of the file (page-cached), small next to extraction.
+ */
+export async function writeTridentFile(file: string, features: Float32Array, dim: number, coords: ArrayLike<number>, a: TridentAttrs, opts: WriteTridentOptions = {}): Promise<void> {
   const n = features.length / dim
   if (!Number.isInteger(n) || coords.length !== n * 2) throw new Error(`${file}: ${features.length} values and ${coords.length} coords do not form N×${dim} + N×2`)
+  // payload + HDF5 metadata/attributes (a few KiB; 64 KiB is generous)
+  if (!opts.skipSpaceCheck) ensureFreeSpace(dirname(file), file, features.byteLength + n * 16 + 65536)
   const m = await loadH5()
   const tmp = join(dirname(file), `.${basename(file)}.tmp-${process.pid}-${Date.now()}`)
+  const coordsInt = BigInt64Array.from(Array.from(coords, (v) => BigInt(Math.round(v))))
+  const failed = (problem: string): Error => {
+    const full = /no space left on device/i.test(problem) || (freeBytes(dirname(file)) ?? Infinity) < 65536
+    return full ? new DiskFullError(file, `HDF5 write failed (${problem})`) : new Error(`${file}: HDF5 write failed: ${problem}`)
+  }
   try {
-    const f = new m.File(tmp, 'w')
-    try {
-      const fds = f.create_dataset({ name: 'features', data: features, shape: [n, dim], dtype: '<f' })
-      const cds = f.create_dataset({ name: 'coords', data: BigInt64Array.from(Array.from(coords, (v) => BigInt(Math.round(v)))), shape: [n, 2], dtype: '<q' })
-      const int = (ds: typeof cds, k: string, v: number): void => ds.create_attribute(k, new BigInt64Array([BigInt(Math.round(v))]), [], '<q') // scalar int64, as TRIDENT writes
-      int(cds, 'patch_size', a.patchSize)
-      int(cds, 'patch_size_level0', a.patchSizeLevel0)
-      int(cds, 'overlap', a.overlap)
-      cds.create_attribute('target_magnification', a.targetMagnification)
-      cds.create_attribute('level0_magnification', a.level0Magnification)
-      int(cds, 'level0_width', a.level0Width)
-      int(cds, 'level0_height', a.level0Height)
-      cds.create_attribute('name', a.name)
-      fds.create_attribute('encoder', a.encoder)
-      f.create_attribute('mpp', a.mpp)
-      f.create_attribute('encoder', a.encoder)
-      f.create_attribute('weight_hash', a.weightHash)
-      f.create_attribute('app', `tessera ${a.appVersion}`)
-      for (const [k, v] of Object.entries(a.extra ?? {})) f.create_attribute(k, v)
-    } finally {
-      f.close()
+    const written = withHdf5Diagnostics(() => {
+      const f = new m.File(tmp, 'w')
+      try {
+        const fds = f.create_dataset({ name: 'features', data: features, shape: [n, dim], dtype: '<f' })
+        const cds = f.create_dataset({ name: 'coords', data: coordsInt, shape: [n, 2], dtype: '<q' })
+        const int = (ds: typeof cds, k: string, v: number): void => ds.create_attribute(k, new BigInt64Array([BigInt(Math.round(v))]), [], '<q') // scalar int64, as TRIDENT writes
+        int(cds, 'patch_size', a.patchSize)
+        int(cds, 'patch_size_level0', a.patchSizeLevel0)
+        int(cds, 'overlap', a.overlap)
+        cds.create_attribute('target_magnification', a.targetMagnification)
+        cds.create_attribute('level0_magnification', a.level0Magnification)
+        int(cds, 'level0_width', a.level0Width)
+        int(cds, 'level0_height', a.level0Height)
+        cds.create_attribute('name', a.name)
+        fds.create_attribute('encoder', a.encoder)
+        f.create_attribute('mpp', a.mpp)
+        f.create_attribute('encoder', a.encoder)
+        f.create_attribute('weight_hash', a.weightHash)
+        f.create_attribute('app', `tessera ${a.appVersion}`)
+        for (const [k, v] of Object.entries(a.extra ?? {})) f.create_attribute(k, v)
+      } finally {
+        f.close()
+      }
+    })
+    if (written.error !== undefined || written.diagnostics.trim()) {
+      throw failed(written.diagnostics.trim() ? diagnosticSummary(written.diagnostics) : String((written.error as Error)?.message ?? written.error))
     }
-    fsyncPath(tmp, 'r+')
+    try {
+      fsyncPath(tmp, 'r+')
+    } catch (e) {
+      if (isDiskFull(e)) throw new DiskFullError(file, 'fsync of the written file failed')
+      throw e
+    }
+    // read back: libhdf5 can lose writes without raising (see withHdf5Diagnostics); holes read back as zeros
+    const check = withHdf5Diagnostics(() => {
+      const f = new m.File(tmp, 'r')
+      try {
+        const fv = (f.get('features') as InstanceType<H5['Dataset']> | null)?.value as ArrayLike<number> | undefined
+        const cv = (f.get('coords') as InstanceType<H5['Dataset']> | null)?.value as ArrayLike<bigint> | undefined
+        return fv !== undefined && cv !== undefined && sameValues(fv, features) && sameValues(cv, Array.from(coordsInt, Number))
+      } finally {
+        f.close()
+      }
+    })
+    if (check.value !== true) throw failed(check.diagnostics.trim() ? diagnosticSummary(check.diagnostics) : 'the written file does not read back the same values')
     renameSync(tmp, file)
     fsyncPath(dirname(file), 'r')
   } catch (e) {
     rmSync(tmp, { force: true })
+    if (!(e instanceof DiskFullError) && isDiskFull(e)) throw new DiskFullError(file, (e as Error).message)
     throw e
   }
 }

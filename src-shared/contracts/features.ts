@@ -50,8 +50,12 @@ export interface FeatureImportFileReport {
 
 export interface FeatureExportReply {
   out: string
-  files: { slide: string; file: string; count: number; dim: number; grid: string }[]
-  skipped: { slide: string; reason: string }[]
+  /** `note`: e.g. a damaged earlier export of this file was replaced */
+  files: { slide: string; file: string; count: number; dim: number; grid: string; note?: string }[]
+  /** `verified`: the file is an earlier export whose size and SHA-256 still match the export manifest */
+  skipped: { slide: string; reason: string; verified?: boolean }[]
+  /** files that exist under the target name but cannot be verified as a previous export (left untouched) */
+  failed: { slide: string; file: string; error: string }[]
 }
 
 export interface FeatureDeleteReply {

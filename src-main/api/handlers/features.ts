@@ -90,7 +90,8 @@ export function featureHandlers(s: Services): Pick<Handlers, FeatureMethods> {
         force: req.force ?? false,
         ...(req.gridKey ? { gridKey: req.gridKey } : {})
       })
-      if (reply.files.length === 0) {
+      // a re-run that only found verified earlier exports (or files it refused to touch) has still answered
+      if (reply.files.length === 0 && reply.failed.length === 0 && !reply.skipped.some((x) => x.verified)) {
         throw new ApiError('not_found', `nothing exported: ${reply.skipped.map((x) => `${x.slide}: ${x.reason}`).join('; ') || 'the project has no slides'}`)
       }
       return reply

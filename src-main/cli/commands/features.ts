@@ -119,6 +119,8 @@ export const featureCommands: CliCommand[] = [
         ...(stringOption(args, 'grid-key') ? { gridKey: stringOption(args, 'grid-key') } : {})
       })) as FeatureExportReply
       for (const s of reply.skipped) ctx.log(`skipped ${s.slide}: ${s.reason}`)
+      for (const f of reply.files) if (f.note) ctx.log(`${f.file}: ${f.note}`)
+      if (reply.failed.length) throw new Error(`${reply.failed.length} file(s) not exported:\n${reply.failed.map((f) => f.error).join('\n')}`)
       return reply
     },
     human: (r) => (r as FeatureExportReply).files.map((f) => `${f.file}  (${f.count}×${f.dim})`).join('\n')

@@ -104,7 +104,10 @@ describe('features.extract', () => {
     // two slides × two precisions were cached by the tests above
     expect(exp.files.length).toBeGreaterThanOrEqual(2)
     expect(exp.files[0]?.file).toMatch(/5x_32px_0px_overlap\/features_tiny\/s1\.h5$/)
-    await expect(core.dispatch('features.export', { projectId: project.id, model: 'tiny', format: 'h5', out })).rejects.toThrow(/already exists/)
+    // a re-run writes nothing and verifies each file it skips against the export manifest
+    const again = (await core.dispatch('features.export', { projectId: project.id, model: 'tiny', format: 'h5', out })) as FeatureExportReply
+    expect(again.files).toEqual([])
+    expect(again.skipped.filter((x) => x.verified).length).toBe(exp.files.length)
 
     const f32 = exp.files.find((f) => f.slide === 's1') as FeatureExportReply['files'][number]
     const reports = (await core.dispatch('features.import', { projectId: project.id, files: [f32.file], encoder: 'tiny-h5' })) as FeatureImportFileReport[]
