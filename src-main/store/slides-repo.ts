@@ -101,6 +101,11 @@ export class SlidesRepo {
     return (this.db.prepare('SELECT * FROM slides WHERE project_id = ? ORDER BY id').all(projectId) as SlideRow[]).map(toSlide)
   }
 
+  /** Slides of any project with this content key (the feature cache is keyed by content, not by project). */
+  listByChecksum(checksum: string): Slide[] {
+    return (this.db.prepare("SELECT * FROM slides WHERE checksum = ? AND status = 'ok' ORDER BY id").all(checksum) as SlideRow[]).map(toSlide)
+  }
+
   get(id: number): Slide {
     const row = this.db.prepare('SELECT * FROM slides WHERE id = ?').get(id) as SlideRow | undefined
     if (!row) throw new ApiError('not_found', `slide ${id} does not exist`)

@@ -13,5 +13,6 @@ import { modelCommands } from './model'
 import { featureCommands } from './features'
 import { embedCommand } from './embed'
 import { backendCommand } from './backend'
+import { clusterCommands } from './cluster'
 
-export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, ...clusterCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]
