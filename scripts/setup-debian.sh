@@ -9,9 +9,11 @@ if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
 
 # chromium: end-to-end tests of the UI; libopenslide0 + openslide-tools: the OpenSlide backend (vendor formats,
 # and the reference our readers are tested against); libvips-tools: a second TIFF writer the reader tests read.
+# slurm-wlm + munge: the cluster test runs its own throwaway single-node SLURM (tests/helpers/slurm.ts: its own
+# munged, slurmctld and slurmd in a temp folder), never the system's daemons.
 # TESSERA_WITH_TORCH=1 adds python3-torch(+vision), used only for PyTorch reference numbers in `npm run bench`.
 # libdnnl-dev + g++: the optional native oneDNN kernels (native/dnnl, built at the end; a failed build is reported, not fatal).
-PKGS=(chromium libopenslide0 openslide-tools libopenjp2-tools libvips-tools libdnnl-dev g++)
+PKGS=(chromium libopenslide0 openslide-tools libopenjp2-tools libvips-tools libdnnl-dev g++ slurm-wlm munge)
 if [ "${TESSERA_WITH_TORCH:-0}" = "1" ]; then PKGS+=(python3-torch python3-torchvision python3-onnx libopenblas0-pthread); fi
 missing=()
 for p in "${PKGS[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done

@@ -10,6 +10,7 @@ import { promisify } from 'node:util'
 import { createCore, type Core } from '../../../src-main/core/core'
 import { writeTestSlide } from '../../../src-main/slides/synth/write-test-slide'
 import { FeatureCache } from '../../../src-main/store/feature-cache'
+import { workStatus } from '../../../src-main/cluster/status'
 import type { Job, ModelRecord, Project } from '../../../src-shared/domain/types'
 import { tempDir } from '../../helpers/tmp'
 import { slurmUnavailable, startSlurm, type SlurmCluster } from '../../helpers/slurm'
@@ -71,6 +72,12 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
 
   it('runs a 3-task array, names a cancelled task on import, re-runs it, and imports features equal to a local run', async () => {
     const c = cluster as SlurmCluster
+    const laps: string[] = []
+    let t0 = Date.now()
+    const lap = (what: string): void => {
+      laps.push(`${what} ${((Date.now() - t0) / 1000).toFixed(1)} s`)
+      t0 = Date.now()
+    }
     const main = await setUpProject(join(dir, 't.db'))
     main.core.close()
     const work = join(dir, 'work')
@@ -80,6 +87,7 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
     expect(exp.code).toBe(0)
     const shards = (JSON.parse(exp.stdout) as { shards: { task: number; patches: number }[] }).shards
     expect(shards).toHaveLength(3)
+    lap('export')
     const victim = shards.reduce((a, b) => (b.patches > a.patches ? b : a)).task
 
     const jobId = (await c.cmd('/usr/bin/sbatch', ['--parsable', `--chdir=${work}`, join(work, 'submit.sbatch')])).trim()
@@ -94,21 +102,29 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
     const leftovers = readdirSync(join(work, 'shards'), { recursive: true }).map(String)
     expect(leftovers.filter((f) => /\.tmp-/.test(f))).toEqual([])
 
+    lap('array + scancel')
     const partial = await tessera(['cluster', 'import', work])
     expect(partial.code).toBe(1)
     expect(partial.stderr).toContain(`task ${victim} incomplete`)
     const line = `sbatch --chdir=${work} --array=${victim} ${join(work, 'submit.sbatch')}`
     expect(partial.stderr).toContain(line)
 
+    lap('partial import')
     await run('bash', ['-c', line], { env: c.env })
     await drained(c, 45_000)
+    lap('re-run')
     const done = await tessera(['cluster', 'import', work, '--json'])
     expect(done.stderr.split('\n').filter((l) => l && !l.startsWith('imported '))).toEqual([])
     const report = JSON.parse(done.stdout) as { complete: boolean; imported: unknown[]; alreadyCached: unknown[] }
     expect(report.complete).toBe(true)
     expect(report.imported.length + report.alreadyCached.length).toBe(5)
-    const status = await tessera(['cluster', 'status', work, '--json'])
-    expect(JSON.parse(status.stdout)).toMatchObject({ complete: true, squeue: [], tasks: [{ state: 'complete' }, { state: 'complete' }, { state: 'complete' }] })
+    process.env['SLURM_CONF'] = c.env['SLURM_CONF']
+    try {
+      expect(await workStatus(work, { verify: true })).toMatchObject({ complete: true, squeue: [], tasks: [{ state: 'complete' }, { state: 'complete' }, { state: 'complete' }] })
+    } finally {
+      delete process.env['SLURM_CONF']
+    }
+    lap('import + status')
 
     // a local extraction of the same slides in a second database: every vector bit-equal
     const local = await setUpProject(join(dir, 'local.db'))
@@ -130,6 +146,8 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
           expect(Buffer.from((got?.vectors as Float32Array).buffer).equals(Buffer.from((want?.vectors as Float32Array).buffer)), s.slideName ?? '').toBe(true)
           expect(got?.coords).toEqual(want?.coords)
         }
+        lap('local extraction + compare')
+        console.log(`SLURM cluster test: ${laps.join(', ')}`)
       } finally {
         imported.close()
       }
