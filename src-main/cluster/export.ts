@@ -3,7 +3,7 @@
 // tissue masks and every shard cuts exactly the patches the workstation would), a shard plan balanced by patch count,
 // and the batch scripts. Nothing in it refers to the project database.
 import { randomUUID } from 'node:crypto'
-import { chmodSync, mkdirSync } from 'node:fs'
+import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Db } from '../store/database'
 import type { GridParams } from '../../src-shared/domain/grid'
@@ -17,7 +17,8 @@ import { DEFAULT_TISSUE_PARAMS } from '../tissue/tissue-mask'
 import { VERSION } from '../core/version'
 import { appRoot } from '../core/app-root'
 import { SBATCH_DEFAULTS, submitScript, verifyScript } from './sbatch'
-import { GRIDS_DIR, LOGS_DIR, MODEL_DIR, SHARDS_DIR, SUBMIT_FILE, VERIFY_FILE, WORK_FILE, WORK_FORMAT, shellQuote } from './work-folder'
+import { GRIDS_DIR, LOGS_DIR, MODEL_DIR, SHARDS_DIR, SUBMIT_FILE, VERIFY_FILE, WORK_FILE, WORK_FORMAT, readWorkManifest, shellQuote } from './work-folder'
+import { SUMS_FILE } from '../models/bundle'
 import type { SbatchOptions, WorkManifest, WorkSlide } from './work-folder'
 
 export interface ClusterExportOptions {
@@ -62,6 +63,18 @@ export function planShards(slides: { index: number; patches: number }[], n: numb
   }
   for (const s of shards) s.slides.sort((a, b) => a - b)
   return shards
+}
+
+/** Files an untouched export wrote (for --force: a folder holding shard results or anything else is not replaced). */
+export function exportedFiles(dir: string): string[] | string {
+  try {
+    const work = readWorkManifest(dir)
+    const sums = readFileSync(join(dir, MODEL_DIR, SUMS_FILE), 'utf8').split('\n').filter((l) => l.trim())
+    const model = sums.map((l) => `${MODEL_DIR}/${l.replace(/^[0-9a-f]{64} [ *]/, '')}`)
+    return [WORK_FILE, SUBMIT_FILE, VERIFY_FILE, `${MODEL_DIR}/${SUMS_FILE}`, ...model, ...work.slides.map((s) => s.gridFile)]
+  } catch (e) {
+    return `it is not an untouched cluster work folder (${(e as Error).message})`
+  }
 }
 
 export async function exportWorkFolder(db: Db, models: ModelRegistry, o: ClusterExportOptions): Promise<ClusterExportResult> {
@@ -141,7 +154,7 @@ export async function exportWorkFolder(db: Db, models: ModelRegistry, o: Cluster
     writeDurable(join(tmp, VERIFY_FILE), verifyScript(sbatch, workId))
     chmodSync(join(tmp, SUBMIT_FILE), 0o755)
     chmodSync(join(tmp, VERIFY_FILE), 0o755)
-  })
+  }, exportedFiles)
   return {
     dir,
     workId,

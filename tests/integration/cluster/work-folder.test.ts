@@ -154,4 +154,14 @@ describe('cluster work folder', () => {
     await expect(importWorkFolder(core.db, openSlide, foreignModel)).rejects.toThrow(/import refused.*shard task 2 was extracted with model weights abababababab…, but this work's model "tiny" has/)
     expect(allSets()).toBe(before)
   })
+
+  it('--force replaces an untouched work folder, never one holding shard results', async () => {
+    const o = { projectId: project.id, model: 'tiny', grid, provider: 'cpu' as const }
+    const fresh = join(dir, 'work-fresh')
+    const first = await exportWorkFolder(core.db, core.models, { ...o, to: fresh })
+    await expect(exportWorkFolder(core.db, core.models, { ...o, to: fresh })).rejects.toThrow(/already exists/)
+    expect((await exportWorkFolder(core.db, core.models, { ...o, to: fresh, force: true })).workId).not.toBe(first.workId)
+    await expect(exportWorkFolder(core.db, core.models, { ...o, to: join(dir, 'work'), force: true })).rejects.toThrow(/refusing to replace it, even with --force/)
+    expect(readWorkManifest(join(dir, 'work')).shards).toHaveLength(3)
+  })
 })
