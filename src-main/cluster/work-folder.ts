@@ -26,7 +26,9 @@ const GridInfoSchema = z.object({
   readDownsample: z.number().positive(),
   cols: z.number().int().min(0),
   rows: z.number().int().min(0),
-  key: z.string().min(1)
+  key: z.string().min(1),
+  name: z.string().optional(),
+  tissueMethod: z.string().optional()
 })
 
 export const SbatchOptionsSchema = z.object({

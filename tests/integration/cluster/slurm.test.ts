@@ -11,6 +11,8 @@ import { createCore, type Core } from '../../../src-main/core/core'
 import { writeTestSlide } from '../../../src-main/slides/synth/write-test-slide'
 import { FeatureCache } from '../../../src-main/store/feature-cache'
 import { workStatus } from '../../../src-main/cluster/status'
+import { importWorkFolder } from '../../../src-main/cluster/import'
+import { openSlide } from '../../../src-main/slides/registry'
 import type { Job, ModelRecord, Project } from '../../../src-shared/domain/types'
 import { tempDir } from '../../helpers/tmp'
 import { slurmUnavailable, startSlurm, type SlurmCluster } from '../../helpers/slurm'
@@ -99,6 +101,7 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
     await drained(c, 45_000)
     const state = JSON.parse(readFileSync(manifest, 'utf8')) as { status: string }
     expect(['cancelled', 'running']).toContain(state.status) // running: killed before its SIGTERM handler was installed
+    laps.push(`(task ${victim} left ${state.status})`)
     const leftovers = readdirSync(join(work, 'shards'), { recursive: true }).map(String)
     expect(leftovers.filter((f) => /\.tmp-/.test(f))).toEqual([])
 
@@ -113,45 +116,41 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
     await run('bash', ['-c', line], { env: c.env })
     await drained(c, 45_000)
     lap('re-run')
-    const done = await tessera(['cluster', 'import', work, '--json'])
-    expect(done.stderr.split('\n').filter((l) => l && !l.startsWith('imported '))).toEqual([])
-    const report = JSON.parse(done.stdout) as { complete: boolean; imported: unknown[]; alreadyCached: unknown[] }
-    expect(report.complete).toBe(true)
-    expect(report.imported.length + report.alreadyCached.length).toBe(5)
-    process.env['SLURM_CONF'] = c.env['SLURM_CONF']
-    try {
-      expect(await workStatus(work, { verify: true })).toMatchObject({ complete: true, squeue: [], tasks: [{ state: 'complete' }, { state: 'complete' }, { state: 'complete' }] })
-    } finally {
-      delete process.env['SLURM_CONF']
-    }
-    lap('import + status')
-
-    // a local extraction of the same slides in a second database: every vector bit-equal
+    // the CLI import was exercised above; this one runs in-process (one tsx start less on a slow machine)
+    const mainCore = createCore({ dbPath: join(dir, 't.db'), door: 'cli' })
     const local = await setUpProject(join(dir, 'local.db'))
     try {
+      const report = await importWorkFolder(mainCore.db, openSlide, work)
+      expect(report).toMatchObject({ complete: true, rerun: null, incompleteTasks: [], failedSlides: [], notInDatabase: [] })
+      expect(report.imported.length + report.alreadyCached.length).toBe(5)
+      process.env['SLURM_CONF'] = c.env['SLURM_CONF']
+      try {
+        expect(await workStatus(work, { verify: true })).toMatchObject({ complete: true, squeue: [], tasks: [{ state: 'complete' }, { state: 'complete' }, { state: 'complete' }] })
+      } finally {
+        delete process.env['SLURM_CONF']
+      }
+      lap('import + status')
+
+      // a local extraction of the same slides in a second database: every vector bit-equal
       const job = (await local.core.jobs.wait(
         local.core.jobs.start('features.extract', local.project.id, { projectId: local.project.id, modelId: local.model.id, grid: { targetMpp: 0.5, patchSize: 32, overlap: 0, minTissue: 0.1 }, dtype: 'float32', batchSize: 4, readers: 1, provider: 'cpu' }).id
       )) as Job
       expect(job.result).toMatchObject({ computed: 5 })
-      const imported = createCore({ dbPath: join(dir, 't.db'), door: 'cli' })
-      try {
-        const a = new FeatureCache(imported.db)
-        const b = new FeatureCache(local.core.db)
-        const sets = a.list({ completeOnly: true })
-        expect(sets).toHaveLength(5)
-        for (const s of sets) {
-          const got = a.readById(s.id)
-          const want = b.read({ slideChecksum: s.slideChecksum, gridKey: s.gridKey, encoderKey: s.encoderKey, dtype: 'float32' })
-          expect(want, `local set of ${s.slideName}`).not.toBeNull()
-          expect(Buffer.from((got?.vectors as Float32Array).buffer).equals(Buffer.from((want?.vectors as Float32Array).buffer)), s.slideName ?? '').toBe(true)
-          expect(got?.coords).toEqual(want?.coords)
-        }
-        lap('local extraction + compare')
-        console.log(`SLURM cluster test: ${laps.join(', ')}`)
-      } finally {
-        imported.close()
+      const a = new FeatureCache(mainCore.db)
+      const b = new FeatureCache(local.core.db)
+      const sets = a.list({ completeOnly: true })
+      expect(sets).toHaveLength(5)
+      for (const s of sets) {
+        const got = a.readById(s.id)
+        const want = b.read({ slideChecksum: s.slideChecksum, gridKey: s.gridKey, encoderKey: s.encoderKey, dtype: 'float32' })
+        expect(want, `local set of ${s.slideName}`).not.toBeNull()
+        expect(Buffer.from((got?.vectors as Float32Array).buffer).equals(Buffer.from((want?.vectors as Float32Array).buffer)), s.slideName ?? '').toBe(true)
+        expect(got?.coords).toEqual(want?.coords)
       }
+      lap('local extraction + compare')
+      console.log(`SLURM cluster test: ${laps.join(', ')}`)
     } finally {
+      mainCore.close()
       local.core.close()
     }
   })

@@ -83,6 +83,8 @@ describe('cluster work folder', () => {
       const want = reference.get(s.slideChecksum)
       expect(s.encoderKey).toBe(want?.info.encoderKey)
       expect(s.gridKey).toBe(want?.info.gridKey)
+      // the grid record travels whole (its project-wide name and tissue method, not just the key)
+      expect(s.producedBy['grid']).toEqual(want?.info.producedBy['grid'])
       expect(Buffer.from((got?.vectors as Float32Array).buffer).equals(Buffer.from((want?.vectors as Float32Array).buffer))).toBe(true)
       expect(got?.coords).toEqual(want?.coords)
     }
