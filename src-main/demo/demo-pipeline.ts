@@ -88,6 +88,9 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     const name = `demo-seed-${o.seed}`
     const existing = ((await call('project.list', {})) as Project[]).find((p) => p.name === name)
     const p = existing ?? ((await call('project.create', { name })) as Project)
+    // pinned: the demo's grids (and its cached features, runs, evaluation) were built with the saturation mask; the
+    // default method (combined) changes 8 of its 40 slides' grids (13,714 → 13,724 patches; scripts/tissue-methods.ts)
+    await call('project.setTissue', { id: p.id, tissue: { method: 'otsu-saturation' } })
     // re-adding is cheap (content keys) and keeps labels; it picks up a regenerated cohort
     const added = (await call('slide.add', { projectId: p.id, paths: [cohort.dir] })) as { added?: unknown[]; failed?: unknown[] }
     const failed = added.failed?.length ?? 0

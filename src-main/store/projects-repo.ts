@@ -1,6 +1,7 @@
-// Project rows: create, list, rename, delete (slides, jobs cascade).
+// Project rows: create, list, rename, delete (slides, jobs cascade), the project's tissue method.
 import type { Db } from './database'
 import type { Project } from '../../src-shared/domain/types'
+import type { TissueChoice } from '../../src-shared/domain/grid'
 import { ApiError } from '../api/errors'
 
 interface ProjectRow {
@@ -8,16 +9,27 @@ interface ProjectRow {
   name: string
   created_at: string
   slide_count: number
+  tissue: string | null
+}
+
+function parseTissue(text: string | null): TissueChoice | null {
+  if (!text) return null
+  try {
+    return JSON.parse(text) as TissueChoice
+  } catch {
+    return null
+  }
 }
 
 const toProject = (r: ProjectRow): Project => ({
   id: r.id,
   name: r.name,
   createdAt: r.created_at,
-  slideCount: r.slide_count
+  slideCount: r.slide_count,
+  tissue: parseTissue(r.tissue)
 })
 
-const SELECT = `SELECT p.id, p.name, p.created_at, (SELECT count(*) FROM slides s WHERE s.project_id = p.id) AS slide_count
+const SELECT = `SELECT p.id, p.name, p.created_at, p.tissue, (SELECT count(*) FROM slides s WHERE s.project_id = p.id) AS slide_count
   FROM projects p`
 
 export class ProjectsRepo {
@@ -72,6 +84,21 @@ export class ProjectsRepo {
       throw e
     }
     return this.get(id)
+  }
+
+  /** Set (or with null, reset to the default) the tissue method grids of this project are built with. */
+  setTissue(id: number, tissue: TissueChoice | null): Project {
+    this.get(id)
+    this.db.prepare('UPDATE projects SET tissue = ? WHERE id = ?').run(tissue ? JSON.stringify(tissue) : null, id)
+    return this.get(id)
+  }
+
+  /** The tissue choice of the project a slide belongs to (null: the default). */
+  tissueOfSlide(slideId: number): TissueChoice | null {
+    const row = this.db.prepare('SELECT p.tissue FROM projects p JOIN slides s ON s.project_id = p.id WHERE s.id = ?').get(slideId) as
+      | { tissue: string | null }
+      | undefined
+    return parseTissue(row?.tissue ?? null)
   }
 
   delete(id: number): boolean {

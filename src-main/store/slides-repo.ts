@@ -20,6 +20,8 @@ interface SlideRow {
   label: string | null
   patient_id: string | null
   metadata: string
+  tissue_coverage: number | null
+  tissue_method: string | null
 }
 
 function parseMetadata(text: string): Record<string, unknown> {
@@ -47,8 +49,16 @@ const toSlide = (r: SlideRow): Slide => ({
   mppOverride: r.mpp_override,
   label: r.label,
   patientId: r.patient_id,
-  metadata: parseMetadata(r.metadata)
+  metadata: parseMetadata(r.metadata),
+  tissueCoverage: r.tissue_coverage ?? null,
+  tissueMethod: r.tissue_method ?? null
 })
+
+/** Slide columns plus the coverage and method of its latest tissue mask. */
+const SELECT = `SELECT s.*,
+  (SELECT m.coverage FROM tissue_masks m WHERE m.slide_id = s.id ORDER BY m.id DESC LIMIT 1) AS tissue_coverage,
+  (SELECT json_extract(m.params, '$.method') FROM tissue_masks m WHERE m.slide_id = s.id ORDER BY m.id DESC LIMIT 1) AS tissue_method
+  FROM slides s`
 
 /** What the slides service learned about a file (ok) or why it failed (error). */
 export interface SlideUpsert {
@@ -93,12 +103,12 @@ export class SlidesRepo {
         mppY: s.mppY ?? null,
         metadata: JSON.stringify(s.metadata ?? {})
       })
-    const row = this.db.prepare('SELECT * FROM slides WHERE project_id = ? AND path = ?').get(s.projectId, s.path) as SlideRow
+    const row = this.db.prepare(`${SELECT} WHERE s.project_id = ? AND s.path = ?`).get(s.projectId, s.path) as SlideRow
     return toSlide(row)
   }
 
   list(projectId: number): Slide[] {
-    return (this.db.prepare('SELECT * FROM slides WHERE project_id = ? ORDER BY id').all(projectId) as SlideRow[]).map(toSlide)
+    return (this.db.prepare(`${SELECT} WHERE s.project_id = ? ORDER BY s.id`).all(projectId) as SlideRow[]).map(toSlide)
   }
 
   /** Slides of any project with this content key (the feature cache is keyed by content, not by project). */
@@ -107,7 +117,7 @@ export class SlidesRepo {
   }
 
   get(id: number): Slide {
-    const row = this.db.prepare('SELECT * FROM slides WHERE id = ?').get(id) as SlideRow | undefined
+    const row = this.db.prepare(`${SELECT} WHERE s.id = ?`).get(id) as SlideRow | undefined
     if (!row) throw new ApiError('not_found', `slide ${id} does not exist`)
     return toSlide(row)
   }

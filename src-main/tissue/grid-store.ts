@@ -7,8 +7,12 @@ import type { Slide } from '../../src-shared/domain/types'
 import type { SlideSource } from '../slides/slide-source'
 import type { SlideOpener } from '../slides/service/handles'
 import { openSlide } from '../slides/registry'
-import { computeTissueMask, DEFAULT_TISSUE_PARAMS, packMask, unpackMask, type TissueMask, type TissueMaskParams } from './tissue-mask'
+import { computeTissueMask, DEFAULT_TISSUE_PARAMS, packMask, tissueFraction, tissueParamsFor, unpackMask, type TissueMask, type TissueMaskParams } from './tissue-mask'
 import { gridGeometry, gridPatches, level0Mpp, packPatches, unpackPatches, GridError } from './grid'
+import { gridName } from './grid-name'
+import { rasterizePolygons } from './annotation-mask'
+import { ProjectsRepo } from '../store/projects-repo'
+import { TissueRepo } from '../store/tissue-repo'
 
 export const DEFAULT_GRID_PARAMS: GridParams = { targetMpp: 0.5, patchSize: 224, overlap: 0, minTissue: 0.25 }
 
@@ -16,8 +20,24 @@ export interface GridOptions {
   /** an already open source (preferred); otherwise `open` (default: the registry's openSlide) opens it and closes it after */
   source?: SlideSource
   open?: SlideOpener
+  /** overrides both params.tissue and the project's choice */
   tissueParams?: TissueMaskParams
   signal?: AbortSignal
+}
+
+/** Tissue parameters of a grid of this slide: the options', else the request's (params.tissue), else the project's, else the default. */
+export function tissueParamsOf(db: Db, slideId: number, params: Pick<GridParams, 'tissue'>, opts: Pick<GridOptions, 'tissueParams'> = {}): TissueMaskParams {
+  if (opts.tissueParams) return opts.tissueParams
+  const choice = params.tissue ?? new ProjectsRepo(db).tissueOfSlide(slideId)
+  return choice ? tissueParamsFor(choice) : DEFAULT_TISSUE_PARAMS
+}
+
+/** geojson: the parameters with the slide's annotation hash in them (so a re-import makes a new mask and grid). */
+function withAnnotation(db: Db, slide: SlideRef, p: TissueMaskParams): TissueMaskParams {
+  if (p.method !== 'geojson') return p
+  const a = new TissueRepo(db).annotation(slide.id)
+  if (!a) throw new GridError(`${slide.path}: the project's tissue method is geojson but this slide has no imported tissue annotation (tessera slide tissue-import)`)
+  return { ...p, annotation: a.sha256 }
 }
 
 type SlideRef = Pick<Slide, 'id' | 'path' | 'checksum' | 'mppOverride' | 'status'>
@@ -53,13 +73,13 @@ interface MaskRow {
 /** The slide's tissue mask (stored per content key + parameters). */
 export async function getOrComputeMask(db: Db, slide: SlideRef, opts: GridOptions = {}): Promise<TissueMask> {
   const ck = usable(slide)
-  const params = opts.tissueParams ?? DEFAULT_TISSUE_PARAMS
+  const params = withAnnotation(db, slide, opts.tissueParams ?? DEFAULT_TISSUE_PARAMS)
   const key = maskKey(ck, params)
-  const row = db.prepare('SELECT params, threshold, width, height, downsample, mask FROM tissue_masks WHERE slide_id = ? AND mask_key = ?').get(slide.id, key) as
-    | MaskRow
+  const row = db.prepare('SELECT params, threshold, width, height, downsample, mask, coverage FROM tissue_masks WHERE slide_id = ? AND mask_key = ?').get(slide.id, key) as
+    | (MaskRow & { coverage: number | null })
     | undefined
   if (row) {
-    return {
+    const mask: TissueMask = {
       width: row.width,
       height: row.height,
       downsample: row.downsample,
@@ -67,13 +87,26 @@ export async function getOrComputeMask(db: Db, slide: SlideRef, opts: GridOption
       params: JSON.parse(row.params) as TissueMaskParams,
       data: unpackMask(row.mask, row.width * row.height)
     }
+    if (row.coverage === null) new TissueRepo(db).setMaskCoverage(slide.id, key, tissueFraction(mask)) // masks stored before coverage was
+    return mask
   }
-  const mask = await withSource(slide, opts, (s) => computeTissueMask(s, params, opts.signal))
+  const mask = await withSource(slide, opts, async (s) => (params.method === 'geojson' ? annotationMask(db, slide.id, s, params) : computeTissueMask(s, params, opts.signal)))
   db.prepare(
-    `INSERT OR REPLACE INTO tissue_masks (slide_id, mask_key, params, threshold, width, height, downsample, mask)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`
-  ).run(slide.id, key, JSON.stringify(params), mask.threshold, mask.width, mask.height, mask.downsample, packMask(mask.data))
+    `INSERT OR REPLACE INTO tissue_masks (slide_id, mask_key, params, threshold, width, height, downsample, mask, coverage)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+  ).run(slide.id, key, JSON.stringify(params), mask.threshold, mask.width, mask.height, mask.downsample, packMask(mask.data), tissueFraction(mask))
   return mask
+}
+
+/** Mask of the slide's imported annotation, at the resolution a computed mask would have. */
+function annotationMask(db: Db, slideId: number, source: SlideSource, params: TissueMaskParams): TissueMask {
+  const a = new TissueRepo(db).annotation(slideId)
+  if (!a) throw new GridError(`${source.path}: no imported tissue annotation`)
+  const { width, height } = source.metadata
+  const downsample = Math.max(1, Math.max(width, height) / params.longSide)
+  const w = Math.max(1, Math.ceil(width / downsample))
+  const h = Math.max(1, Math.ceil(height / downsample))
+  return { width: w, height: h, downsample, data: rasterizePolygons(a.polygons, w, h, downsample), params, threshold: -1 }
 }
 
 /** Grid of a slide that is not in a project (CLI on a loose file): nothing is stored. */
@@ -82,7 +115,7 @@ export async function computeGrid(
   contentKey: string,
   mppOverride: number | null,
   params: GridParams,
-  tissueParams: TissueMaskParams = DEFAULT_TISSUE_PARAMS,
+  tissueParams: TissueMaskParams = params.tissue ? tissueParamsFor(params.tissue) : DEFAULT_TISSUE_PARAMS,
   signal?: AbortSignal
 ): Promise<{ info: GridInfo; patches: GridPatch[]; mask: TissueMask }> {
   const mpp0 = level0Mpp(source.path, source.metadata, mppOverride)
@@ -102,19 +135,21 @@ export async function getOrComputeGrid(
   opts: GridOptions = {}
 ): Promise<{ info: GridInfo; patches: GridPatch[] }> {
   const ck = usable(slide)
-  const tissueParams = opts.tissueParams ?? DEFAULT_TISSUE_PARAMS
+  const tissueParams = tissueParamsOf(db, slide.id, params, opts)
+  // the key holds the annotation's hash (per slide); the project-wide name holds the method only
+  const keyParams = withAnnotation(db, slide, tissueParams)
   const compute = async (source: SlideSource): Promise<{ info: GridInfo; patches: GridPatch[] }> => {
     const mpp0 = level0Mpp(slide.path, source.metadata, slide.mppOverride)
-    const info = gridGeometry(source.metadata, mpp0, params, ck, tissueParams)
+    const info = { ...gridGeometry(source.metadata, mpp0, params, ck, keyParams), name: gridName(params, tissueParams) }
     const stored = db.prepare('SELECT info, patches FROM grids WHERE slide_id = ? AND grid_key = ?').get(slide.id, info.key) as
       | { info: string; patches: Buffer }
       | undefined
     if (stored) return { info: { ...(JSON.parse(stored.info) as GridInfo), name: info.name, tissueMethod: info.tissueMethod }, patches: unpackPatches(stored.patches) }
-    const mask = await getOrComputeMask(db, slide, { ...opts, source })
+    const mask = await getOrComputeMask(db, slide, { ...opts, source, tissueParams })
     const patches = gridPatches(info, mask)
     db.prepare(
       'INSERT OR REPLACE INTO grids (slide_id, grid_key, info, tissue_params, patch_count, patches) VALUES (?, ?, ?, ?, ?, ?)'
-    ).run(slide.id, info.key, JSON.stringify(info), JSON.stringify(tissueParams), patches.length, packPatches(patches))
+    ).run(slide.id, info.key, JSON.stringify(info), JSON.stringify(keyParams), patches.length, packPatches(patches))
     return { info, patches }
   }
   return withSource(slide, opts, compute)

@@ -1,11 +1,14 @@
-// Tissue mask from a low-resolution rendering of the slide: HSV saturation, box blur, Otsu threshold (with a floor,
-// so blank glass gives an empty mask instead of thresholded noise), then closing and opening. Holes are kept.
+// Tissue mask from a low-resolution rendering of the slide: a channel (HSV saturation, darkness = 255 − grey, or
+// both), box blur, Otsu threshold (with a floor, so blank glass gives an empty mask instead of thresholded noise) or a
+// fixed one, then closing and opening. Holes are kept. Saturation alone drops pale IHC (haematoxylin + DAB is nearly
+// grey); darkness alone misses faint eosin; `combined` (either channel above its threshold) keeps both.
 import type { SlideSource } from '../slides/slide-source'
+import type { TissueMethod } from '../../src-shared/domain/grid'
 import { renderRegion, type RgbImage } from '../tiles/render'
 import { boxBlur, close, open, otsuThreshold } from './morphology'
 
 export interface TissueMaskParams {
-  method: 'otsu-saturation'
+  method: TissueMethod
   /** the mask's longer side in pixels (the slide is rendered at max(W,H)/longSide level-0 px per mask px) */
   longSide: number
   /** box-blur radius on saturation, mask px */
@@ -16,6 +19,13 @@ export interface TissueMaskParams {
   closeRadius: number
   openRadius: number
   version: 1
+  /** otsu-grey / combined: lowest accepted threshold on darkness (255 − grey); glass is ~242 grey, darkness ~13 */
+  minDarkness?: number
+  /** fixed thresholds instead of Otsu (0–255): saturation above it / darkness above it is tissue */
+  saturationThreshold?: number
+  darknessThreshold?: number
+  /** geojson: SHA-256 of the slide's imported annotation (per slide; set by the grid store) */
+  annotation?: string
 }
 
 /** The saturation mask every grid was built with before the method became a choice (their keys depend on it). */
@@ -29,7 +39,21 @@ export const LEGACY_TISSUE_PARAMS: TissueMaskParams = {
   version: 1
 }
 
-export const DEFAULT_TISSUE_PARAMS: TissueMaskParams = LEGACY_TISSUE_PARAMS
+/** Floor on darkness: 20 = grey 235, above glass (≈242 ± noise) and below the palest counterstain we expect (≈200). */
+export const MIN_DARKNESS = 20
+
+/** Full mask parameters of a method (and optional fixed thresholds); otsu-saturation alone is exactly the legacy set. */
+export function tissueParamsFor(choice: { method: TissueMethod; saturationThreshold?: number; darknessThreshold?: number }): TissueMaskParams {
+  const p: TissueMaskParams = { ...LEGACY_TISSUE_PARAMS, method: choice.method }
+  if (choice.method !== 'otsu-saturation') p.minDarkness = MIN_DARKNESS
+  if (choice.saturationThreshold !== undefined) p.saturationThreshold = choice.saturationThreshold
+  if (choice.darknessThreshold !== undefined) p.darknessThreshold = choice.darknessThreshold
+  return p
+}
+
+/** The default method: combined keeps H&E (saturated) and pale IHC (dark but grey) tissue; see tests/unit/tissue. */
+export const DEFAULT_TISSUE_METHOD: TissueMethod = 'combined'
+export const DEFAULT_TISSUE_PARAMS: TissueMaskParams = tissueParamsFor({ method: DEFAULT_TISSUE_METHOD })
 
 export interface TissueMask {
   width: number
@@ -39,8 +63,10 @@ export interface TissueMask {
   /** 1 = tissue, row-major */
   data: Uint8Array
   params: TissueMaskParams
-  /** the saturation threshold actually applied */
+  /** the threshold actually applied (saturation; darkness for otsu-grey; -1 for an imported annotation) */
   threshold: number
+  /** combined: the darkness threshold applied besides `threshold` */
+  darknessThreshold?: number
 }
 
 /** HSV saturation scaled to 0–255 of an RGB image. */
@@ -59,15 +85,35 @@ export function saturation(img: RgbImage): Uint8Array {
   return s
 }
 
+/** Darkness 255 − grey (Rec. 601 luma) of an RGB image: pale counterstain is dark enough even when it is grey. */
+export function darkness(img: RgbImage): Uint8Array {
+  const n = img.width * img.height
+  const out = new Uint8Array(n)
+  const d = img.data
+  for (let i = 0, j = 0; i < n; i++, j += 3) out[i] = 255 - Math.round(0.299 * (d[j] as number) + 0.587 * (d[j + 1] as number) + 0.114 * (d[j + 2] as number))
+  return out
+}
+
+/** Threshold of one channel: the fixed one when given, else Otsu raised to the floor. */
+function thresholdOf(channel: Uint8Array, fixed: number | undefined, floor: number): number {
+  return fixed !== undefined ? fixed : Math.max(otsuThreshold(channel), floor)
+}
+
 /** Pure part: mask of an already rendered low-resolution image. */
 export function maskFromRgb(img: RgbImage, downsample: number, params: TissueMaskParams = DEFAULT_TISSUE_PARAMS): TissueMask {
   const { width: w, height: h } = img
-  const sat = boxBlur(saturation(img), w, h, params.blurRadius)
-  const threshold = Math.max(otsuThreshold(sat), params.minThreshold)
+  if (params.method === 'geojson') throw new Error('a geojson tissue mask comes from the slide\'s imported annotation, not from pixels')
+  const useSat = params.method !== 'otsu-grey'
+  const useDark = params.method !== 'otsu-saturation'
+  const sat = useSat ? boxBlur(saturation(img), w, h, params.blurRadius) : null
+  const dark = useDark ? boxBlur(darkness(img), w, h, params.blurRadius) : null
+  const ts = sat ? thresholdOf(sat, params.saturationThreshold, params.minThreshold) : 256
+  const td = dark ? thresholdOf(dark, params.darknessThreshold, params.minDarkness ?? MIN_DARKNESS) : 256
   let mask: Uint8Array = new Uint8Array(w * h)
-  for (let i = 0; i < mask.length; i++) mask[i] = (sat[i] ?? 0) > threshold ? 1 : 0
+  for (let i = 0; i < mask.length; i++) mask[i] = (sat && (sat[i] ?? 0) > ts) || (dark && (dark[i] ?? 0) > td) ? 1 : 0
   mask = open(close(mask, w, h, params.closeRadius), w, h, params.openRadius)
-  return { width: w, height: h, downsample, data: mask, params, threshold }
+  const threshold = sat ? ts : td
+  return { width: w, height: h, downsample, data: mask, params, threshold, ...(sat && dark ? { darknessThreshold: td } : {}) }
 }
 
 /** Render the whole slide at mask resolution (bounded reads, see render.ts) and segment it. */

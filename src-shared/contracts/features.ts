@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { method } from './define'
 import type { Job } from '../domain/types'
+import { tissueChoiceSchema } from './slides'
 
 const id = z.number().int().positive()
 const modelRef = z.union([id, z.string().min(1)])
@@ -9,7 +10,9 @@ export const gridParamsSchema = z.strictObject({
   targetMpp: z.number().positive().default(0.5),
   patchSize: z.number().int().min(8).max(4096).default(224),
   overlap: z.number().int().min(0).default(0),
-  minTissue: z.number().min(0).max(1).default(0.25)
+  minTissue: z.number().min(0).max(1).default(0.25),
+  /** tissue method of this grid; absent = the project's choice */
+  tissue: tissueChoiceSchema.optional()
 })
 
 export interface FeatureSetSummary {

@@ -2,6 +2,7 @@
 import { z } from 'zod'
 import { method } from './define'
 import type { Project } from '../domain/types'
+import { tissueChoiceSchema } from './slides'
 
 const projectName = z.string().trim().min(1, 'name must not be empty').max(200, 'name is longer than 200 characters')
 
@@ -12,6 +13,10 @@ export const projectContract = {
   'project.rename': method<Project>()(
     z.strictObject({ id: z.number().int().positive(), name: projectName }),
     'Rename a project'
+  ),
+  'project.setTissue': method<Project>()(
+    z.strictObject({ id: z.number().int().positive(), tissue: tissueChoiceSchema.nullable() }),
+    'Set the tissue method (and optional fixed thresholds) grids of this project are built with; null = the default (combined)'
   ),
   'project.delete': method<{ deleted: boolean }>()(
     z.strictObject({ id: z.number().int().positive(), confirm: z.literal(true) }),

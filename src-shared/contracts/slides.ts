@@ -3,7 +3,7 @@
 import { z } from 'zod'
 import { method } from './define'
 import type { Slide } from '../domain/types'
-import type { GridInfo } from '../domain/grid'
+import { TISSUE_METHODS, type GridInfo } from '../domain/grid'
 import type { FeatureCollection } from '../domain/geojson'
 
 const id = z.number().int().positive()
@@ -53,12 +53,34 @@ export interface GridReply {
   tissue: number[]
 }
 
+export const tissueChoiceSchema = z.strictObject({
+  method: z.enum(TISSUE_METHODS),
+  /** fixed thresholds (0–255) instead of Otsu: HSV saturation, darkness (255 − grey) */
+  saturationThreshold: z.number().int().min(0).max(255).optional(),
+  darknessThreshold: z.number().int().min(0).max(255).optional()
+})
+
+/** A slide's tissue mask summarised: how much of the slide it calls tissue, and how. */
+export interface TissueSummary {
+  slideId: number
+  method: string
+  /** fraction (0–1) of the slide's area the mask calls tissue */
+  coverage: number
+  /** threshold applied (saturation, or darkness for otsu-grey; -1 for an annotation); combined adds darknessThreshold */
+  threshold: number
+  darknessThreshold?: number
+  width: number
+  height: number
+}
+
 const gridParams = {
   id,
   targetMpp: z.number().positive().max(100).default(0.5),
   patchSize: z.number().int().min(8).max(4096).default(224),
   overlap: z.number().int().min(0).default(0),
-  minTissue: z.number().min(0).max(1).default(0.25)
+  minTissue: z.number().min(0).max(1).default(0.25),
+  /** tissue method of this grid; absent = the project's choice */
+  tissue: tissueChoiceSchema.optional()
 }
 
 export const slideContract = {
@@ -80,5 +102,13 @@ export const slideContract = {
   'slide.info': method<SlideInfo>()(z.strictObject({ path: z.string().min(1) }), 'Metadata of a slide file (not added anywhere)'),
   'slide.grid': method<GridReply>()(z.strictObject(gridParams), 'Slide-global patch grid at a target mpp (computed once, then stored)'),
   'slide.tissueGeoJSON': method<FeatureCollection>()(z.strictObject({ id }), 'Tissue outline as GeoJSON (level-0 px, QuPath)'),
-  'slide.gridGeoJSON': method<FeatureCollection>()(z.strictObject(gridParams), 'Patch grid as GeoJSON tiles (level-0 px, QuPath)')
+  'slide.gridGeoJSON': method<FeatureCollection>()(z.strictObject(gridParams), 'Patch grid as GeoJSON tiles (level-0 px, QuPath)'),
+  'slide.tissue': method<TissueSummary>()(
+    z.strictObject({ id, tissue: tissueChoiceSchema.optional() }),
+    'Tissue mask of a slide (the project\'s method unless one is given): its coverage, method and threshold'
+  ),
+  'slide.importTissue': method<TissueSummary & { polygons: number }>()(
+    z.strictObject({ id, file: z.string().min(1) }),
+    'Import a tissue annotation (GeoJSON polygons in level-0 px, e.g. exported from QuPath) for the geojson tissue method'
+  )
 } as const

@@ -1,5 +1,19 @@
 // Slide-global patch grid and context windows, in level-0 pixels. Shared by the core and the viewer overlays.
 
+/**
+ * How tissue is told from glass: Otsu on HSV saturation (legacy; drops pale IHC), Otsu on darkness (255 − grey),
+ * combined (either; the default), or a GeoJSON annotation imported per slide (e.g. drawn in QuPath).
+ */
+export const TISSUE_METHODS = ['combined', 'otsu-saturation', 'otsu-grey', 'geojson'] as const
+export type TissueMethod = (typeof TISSUE_METHODS)[number]
+
+/** A project's (or one request's) tissue choice; thresholds 0–255 replace Otsu on that channel. */
+export interface TissueChoice {
+  method: TissueMethod
+  saturationThreshold?: number
+  darknessThreshold?: number
+}
+
 export interface GridParams {
   /** requested resolution in µm/px (e.g. 0.5 ≈ 20×) */
   targetMpp: number
@@ -9,6 +23,8 @@ export interface GridParams {
   overlap: number
   /** minimum tissue fraction of a patch to keep it */
   minTissue: number
+  /** tissue method for this grid; absent = the project's choice (project.setTissue), else the default (combined) */
+  tissue?: TissueChoice
 }
 
 export interface GridInfo {

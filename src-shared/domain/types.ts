@@ -1,4 +1,5 @@
 // Domain records shared by every door (desktop, headless HTTP, CLI): plain data, no behaviour.
+import type { TissueChoice } from './grid'
 
 /** A project groups slides, runs and models. */
 export interface Project {
@@ -6,6 +7,8 @@ export interface Project {
   name: string
   createdAt: string
   slideCount: number
+  /** tissue method grids are built with; null = the default (combined) */
+  tissue: TissueChoice | null
 }
 
 /** Lifecycle of a slide inside a project. */
@@ -29,6 +32,10 @@ export interface Slide {
   label: string | null
   patientId: string | null
   metadata: Record<string, unknown>
+  /** tissue fraction of the slide's latest tissue mask (0–1), null before one is computed */
+  tissueCoverage: number | null
+  /** method of that mask */
+  tissueMethod: string | null
 }
 
 /** States a job moves through; `interrupted` jobs were running when the process died and can be resumed. */

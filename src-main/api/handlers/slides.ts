@@ -13,6 +13,8 @@ type SlideMethods =
   | 'slide.grid'
   | 'slide.tissueGeoJSON'
   | 'slide.gridGeoJSON'
+  | 'slide.tissue'
+  | 'slide.importTissue'
 
 export function slideHandlers(s: Services): Pick<Handlers, SlideMethods> {
   return {
@@ -28,6 +30,8 @@ export function slideHandlers(s: Services): Pick<Handlers, SlideMethods> {
     'slide.info': ({ path }) => s.slides.info(path),
     'slide.grid': ({ id, ...params }) => s.slides.grid(id, params),
     'slide.tissueGeoJSON': ({ id }) => s.slides.tissueGeoJSON(id),
-    'slide.gridGeoJSON': ({ id, ...params }) => s.slides.gridGeoJSON(id, params)
+    'slide.gridGeoJSON': ({ id, ...params }) => s.slides.gridGeoJSON(id, params),
+    'slide.tissue': ({ id, tissue }) => s.slides.tissue(id, tissue),
+    'slide.importTissue': ({ id, file }) => s.slides.importTissue(id, file)
   }
 }

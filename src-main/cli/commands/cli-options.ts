@@ -1,5 +1,6 @@
 // Small option parsers shared by the model/features/embed commands (numbers, triples, grid parameters).
 import { CliUsageError, type ParsedArgs } from '../command'
+import { TISSUE_METHODS, type TissueChoice, type TissueMethod } from '../../../src-shared/domain/grid'
 
 export function numberOption(args: ParsedArgs, key: string): number | undefined {
   const v = args.values[key]
@@ -26,19 +27,50 @@ export const gridOptions = {
   mpp: { type: 'string' },
   'patch-size': { type: 'string' },
   overlap: { type: 'string' },
-  'min-tissue': { type: 'string' }
+  'min-tissue': { type: 'string' },
+  ...tissueOptions()
 } as const
+
+/** Tissue-method options (grid commands, project tissue, slide tissue). */
+export function tissueOptions() {
+  return { 'tissue-method': { type: 'string' }, 'saturation-threshold': { type: 'string' }, 'darkness-threshold': { type: 'string' } } as const
+}
+
+export const tissueHelp = [
+  `--tissue-method M        ${TISSUE_METHODS.join(' | ')} (default: the project's, else combined)`,
+  '--saturation-threshold N fixed HSV-saturation threshold 0–255 instead of Otsu',
+  '--darkness-threshold N   fixed darkness (255 − grey) threshold 0–255 instead of Otsu'
+]
+
+/** The tissue choice given on the command line, or undefined when no tissue option is given. */
+export function tissueFromArgs(args: ParsedArgs, fallbackMethod?: TissueMethod): TissueChoice | undefined {
+  const method = stringOption(args, 'tissue-method') ?? fallbackMethod
+  const sat = numberOption(args, 'saturation-threshold')
+  const dark = numberOption(args, 'darkness-threshold')
+  if (method === undefined) {
+    if (sat !== undefined || dark !== undefined) throw new CliUsageError('--saturation-threshold / --darkness-threshold need --tissue-method')
+    return undefined
+  }
+  if (!(TISSUE_METHODS as readonly string[]).includes(method)) throw new CliUsageError(`--tissue-method must be one of ${TISSUE_METHODS.join(', ')}, got "${method}"`)
+  for (const [k, v] of [['saturation-threshold', sat], ['darkness-threshold', dark]] as const) {
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 255)) throw new CliUsageError(`--${k} must be an integer 0–255, got ${v}`)
+  }
+  return { method: method as TissueMethod, ...(sat !== undefined ? { saturationThreshold: sat } : {}), ...(dark !== undefined ? { darknessThreshold: dark } : {}) }
+}
 
 export const gridHelp = [
   '--mpp X           target µm/px of the grid (default 0.5 ≈ 20×)',
   '--patch-size N    patch edge in target pixels (default 224)',
   '--overlap N       overlap in target pixels (default 0)',
-  '--min-tissue F    minimum tissue fraction of a patch (default 0.25)'
+  '--min-tissue F    minimum tissue fraction of a patch (default 0.25)',
+  ...tissueHelp
 ]
 
 /** Grid parameters given on the command line (only those given). */
-export function gridFromArgs(args: ParsedArgs): { targetMpp?: number; patchSize?: number; overlap?: number; minTissue?: number } {
-  const g: { targetMpp?: number; patchSize?: number; overlap?: number; minTissue?: number } = {}
+export function gridFromArgs(args: ParsedArgs): { targetMpp?: number; patchSize?: number; overlap?: number; minTissue?: number; tissue?: TissueChoice } {
+  const g: { targetMpp?: number; patchSize?: number; overlap?: number; minTissue?: number; tissue?: TissueChoice } = {}
+  const tissue = tissueFromArgs(args)
+  if (tissue) g.tissue = tissue
   const mpp = numberOption(args, 'mpp')
   const ps = numberOption(args, 'patch-size')
   const ov = numberOption(args, 'overlap')

@@ -14,5 +14,6 @@ import { featureCommands } from './features'
 import { embedCommand } from './embed'
 import { backendCommand } from './backend'
 import { clusterCommands } from './cluster'
+import { tissueCommands } from './tissue'
 
-export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, ...clusterCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...tissueCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, ...clusterCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]

@@ -8,6 +8,8 @@ import { slideInfo } from '../../slides/service/slides-service'
 import { encodePng, readRegionRgb } from '../../tiles/render'
 import { TileService } from '../../tiles/tile-service'
 import { computeGrid } from '../../tissue/grid-store'
+import { tissueFraction } from '../../tissue/tissue-mask'
+import { tissueFromArgs, tissueHelp, tissueOptions } from './cli-options'
 import { patchesToGeoJSON, tissueToGeoJSON } from '../../interop/geojson'
 import type { AddSlidesResult, SlideInfo } from '../../../src-shared/contracts/slides'
 import type { Slide } from '../../../src-shared/domain/types'
@@ -56,6 +58,10 @@ const humanInfo = (r: unknown): string => {
     `  content key ${i.contentKey}`
   ].join('\n')
 }
+
+/** Tissue coverage of the slide's latest mask, so a wrong mask (e.g. pale IHC under saturation) shows in the list. */
+const coverage = (s: Slide): string =>
+  s.tissueCoverage === null ? 'tissue —' : `tissue ${(s.tissueCoverage * 100).toFixed(1)} % (${s.tissueMethod ?? '?'})`
 
 export const slideCommands: CliCommand[] = [
   {
@@ -131,7 +137,9 @@ export const slideCommands: CliCommand[] = [
       return core.dispatch('slide.list', { projectId: core.projects.resolve(positionals[0]).id })
     },
     human: (r) =>
-      (r as Slide[]).map((s) => `${String(s.id).padStart(4)}  ${s.status.padEnd(5)} ${s.name}  ${s.width ?? '?'}×${s.height ?? '?'}  mpp ${s.mppOverride ?? s.mppX ?? '?'}${s.error ? `  ${s.error}` : ''}`).join('\n') || 'no slides'
+      (r as Slide[])
+        .map((s) => `${String(s.id).padStart(4)}  ${s.status.padEnd(5)} ${s.name}  ${s.width ?? '?'}×${s.height ?? '?'}  mpp ${s.mppOverride ?? s.mppX ?? '?'}  ${coverage(s)}${s.error ? `  ${s.error}` : ''}`)
+        .join('\n') || 'no slides'
   },
   {
     name: 'slide set-mpp',
@@ -155,7 +163,8 @@ export const slideCommands: CliCommand[] = [
       overlap: { type: 'string' },
       'min-tissue': { type: 'string' },
       'mpp-override': { type: 'string' },
-      geojson: { type: 'string' }
+      geojson: { type: 'string' },
+      ...tissueOptions()
     },
     optionHelp: [
       '--mpp M              target µm/px (default 0.5)',
@@ -163,15 +172,18 @@ export const slideCommands: CliCommand[] = [
       '--overlap O          overlap in target px (default 0)',
       '--min-tissue F       keep patches with tissue fraction ≥ F (default 0.25)',
       '--mpp-override M     level-0 µm/px when the file has none',
-      '--geojson out.json   write tissue outline + grid tiles (level-0 px)'
+      '--geojson out.json   write tissue outline + grid tiles (level-0 px)',
+      ...tissueHelp.filter((h) => !h.includes('geojson'))
     ],
     async run(ctx, args) {
       const params = {
         targetMpp: numberOption(args, 'mpp', 0.5) as number,
         patchSize: intOption(args, 'patch', 224),
         overlap: intOption(args, 'overlap', 0),
-        minTissue: numberOption(args, 'min-tissue', 0.25) as number
+        minTissue: numberOption(args, 'min-tissue', 0.25) as number,
+        ...(tissueFromArgs(args) ? { tissue: tissueFromArgs(args) } : {})
       }
+      if (params.tissue?.method === 'geojson') throw new CliUsageError('grid on a loose file has no annotation: add the slide to a project and use slide tissue-import')
       const override = numberOption(args, 'mpp-override', null)
       const geojson = typeof args.values['geojson'] === 'string' ? resolve(args.values['geojson']) : null
       return withFile(args.positionals, async (s) => {
@@ -186,15 +198,19 @@ export const slideCommands: CliCommand[] = [
         return {
           info,
           count: patches.length,
-          tissueMask: { width: mask.width, height: mask.height, downsample: mask.downsample, threshold: mask.threshold, params: mask.params },
+          tissueMask: { width: mask.width, height: mask.height, downsample: mask.downsample, threshold: mask.threshold, params: mask.params, coverage: tissueFraction(mask) },
           patches: { x: patches.map((p) => p.x), y: patches.map((p) => p.y), col: patches.map((p) => p.col), row: patches.map((p) => p.row), tissue: patches.map((p) => p.tissue) },
           ...(geojson ? { geojson } : {})
         }
       })
     },
     human: (r) => {
-      const g = r as { info: { key: string; cols: number; rows: number; patchSizeLevel0: number; readLevel: number; readDownsample: number; level0Mpp: number }; count: number }
-      return `${g.count} patches on a ${g.info.cols}×${g.info.rows} grid; footprint ${g.info.patchSizeLevel0} level-0 px (level-0 mpp ${g.info.level0Mpp}); read level ${g.info.readLevel} ×${g.info.readDownsample.toFixed(3)}; key ${g.info.key}`
+      const g = r as {
+        info: { key: string; name?: string; cols: number; rows: number; patchSizeLevel0: number; readLevel: number; readDownsample: number; level0Mpp: number }
+        count: number
+        tissueMask: { coverage: number; params: { method: string } }
+      }
+      return `${g.count} patches on a ${g.info.cols}×${g.info.rows} grid; footprint ${g.info.patchSizeLevel0} level-0 px (level-0 mpp ${g.info.level0Mpp}); read level ${g.info.readLevel} ×${g.info.readDownsample.toFixed(3)}; tissue ${(g.tissueMask.coverage * 100).toFixed(1)} % (${g.tissueMask.params.method}); grid ${g.info.name ?? '?'}; key ${g.info.key}`
     }
   }
 ]

@@ -5,15 +5,20 @@ import type { Db } from '../../store/database'
 import type { SlidesRepo } from '../../store/slides-repo'
 import type { ProjectsRepo } from '../../store/projects-repo'
 import type { Slide } from '../../../src-shared/domain/types'
-import type { GridParams } from '../../../src-shared/domain/grid'
+import type { GridParams, TissueChoice } from '../../../src-shared/domain/grid'
 import type { FeatureCollection } from '../../../src-shared/domain/geojson'
-import type { AddSlidesResult, GridReply, SlideInfo } from '../../../src-shared/contracts/slides'
+import type { AddSlidesResult, GridReply, SlideInfo, TissueSummary } from '../../../src-shared/contracts/slides'
 import { SlideError, type SlideMetadata, type SlideSource } from '../slide-source'
 import { SlideHandles, type SlideOpener } from './handles'
 import { contentKey } from './content-key'
 import { expandPaths } from './scan'
 import { TileService } from '../../tiles/tile-service'
-import { getOrComputeGrid, getOrComputeMask } from '../../tissue/grid-store'
+import { createHash } from 'node:crypto'
+import { getOrComputeGrid, getOrComputeMask, tissueParamsOf } from '../../tissue/grid-store'
+import { tissueFraction, type TissueMask } from '../../tissue/tissue-mask'
+import { AnnotationError, parseTissueGeoJSON } from '../../tissue/annotation-mask'
+import { TissueRepo } from '../../store/tissue-repo'
+import { readRegularFile, SafeOpenError } from '../../core/safe-open'
 import { GridError } from '../../tissue/grid'
 import { patchesToGeoJSON, tissueToGeoJSON } from '../../interop/geojson'
 import { ApiError } from '../../api/errors'
@@ -51,7 +56,8 @@ const slideName = (path: string): string => basename(path, extname(path)) || bas
 export function toApiError(e: unknown): unknown {
   if (e instanceof ApiError) return e
   if (e instanceof SlideError) return new ApiError(e.code === 'not_found' ? 'not_found' : e.code === 'unsupported' || e.code === 'needs_openslide' ? 'unsupported' : 'bad_request', e.message)
-  if (e instanceof GridError) return new ApiError('bad_request', e.message)
+  if (e instanceof GridError || e instanceof AnnotationError) return new ApiError('bad_request', e.message)
+  if (e instanceof SafeOpenError) return new ApiError(e.problem === 'not_found' ? 'not_found' : 'bad_request', e.message)
   return e
 }
 
@@ -171,11 +177,54 @@ export class SlidesService {
   }
 
   async tissueGeoJSON(id: number): Promise<FeatureCollection> {
-    const mask = await this.withSlide(id, (source, slide) => getOrComputeMask(this.db, slide, { source }))
+    const mask = await this.withSlide(id, (source, slide) => getOrComputeMask(this.db, slide, { source, tissueParams: tissueParamsOf(this.db, slide.id, {}) }))
     return tissueToGeoJSON(mask, { maskParams: mask.params, threshold: mask.threshold, maskDownsample: mask.downsample })
+  }
+
+  /** The slide's tissue mask under the project's method (or `tissue`), summarised: coverage, method, threshold. */
+  async tissue(id: number, tissue?: TissueChoice): Promise<TissueSummary> {
+    const mask = await this.withSlide(id, (source, slide) =>
+      getOrComputeMask(this.db, slide, { source, tissueParams: tissueParamsOf(this.db, slide.id, tissue ? { tissue } : {}) })
+    )
+    return summary(id, mask)
+  }
+
+  /** Store a GeoJSON tissue annotation for the slide (one per slide, replaced on re-import) and rasterise it once. */
+  async importTissue(id: number, file: string): Promise<TissueSummary & { polygons: number }> {
+    const slide = this.repo.get(id)
+    let bytes: Buffer
+    try {
+      bytes = await readRegularFile(file, { maxBytes: 256 << 20, what: 'tissue GeoJSON' })
+    } catch (e) {
+      throw toApiError(e)
+    }
+    let polygons
+    try {
+      polygons = parseTissueGeoJSON(bytes.toString('utf8'), file)
+    } catch (e) {
+      throw toApiError(e)
+    }
+    const sha = createHash('sha256').update(bytes).digest('hex')
+    new TissueRepo(this.db).putAnnotation(slide.id, file, sha, polygons)
+    const mask = await this.withSlide(id, (source, sl) =>
+      getOrComputeMask(this.db, sl, { source, tissueParams: tissueParamsOf(this.db, sl.id, { tissue: { method: 'geojson' } }) })
+    )
+    return { ...summary(id, mask), polygons: polygons.length }
   }
 
   async close(): Promise<void> {
     await this.handles.closeAll()
+  }
+}
+
+function summary(slideId: number, mask: TissueMask): TissueSummary {
+  return {
+    slideId,
+    method: mask.params.method,
+    coverage: Math.round(tissueFraction(mask) * 1e4) / 1e4,
+    threshold: mask.threshold,
+    ...(mask.darknessThreshold !== undefined ? { darknessThreshold: mask.darknessThreshold } : {}),
+    width: mask.width,
+    height: mask.height
   }
 }

@@ -1,5 +1,6 @@
 // Deterministic tissue-on-glass RGB raster for synthetic test slides: wobbly tissue islands of pink stroma with
-// purple nuclei on ~242 grey glass. Pure JS, seeded; about 0.5 s for 4096² on one core (cost is per pixel + per nucleus).
+// purple nuclei on ~242 grey glass (H&E), or pale blue-grey counterstain with blue nuclei and some brown DAB-positive
+// cells (IHC: nearly unsaturated tissue, mean grey ~185). Pure JS, seeded; about 0.5 s for 4096² on one core.
 
 export interface RgbRaster {
   width: number
@@ -77,7 +78,18 @@ function tissueMask(width: number, height: number, rand: () => number): { mask: 
  * Generate a width×height tissue-like RGB raster from a seed. Same seed and size → identical bytes.
  * Memory: 3·width·height bytes (4096² = 48 MiB); refuse beyond 2^28 px so callers can't allocate gigabytes by accident.
  */
-export function generateTissueRaster(width: number, height: number, seed: number): RgbRaster {
+export type SynthStain = 'he' | 'ihc'
+
+/** Stroma colour at density d (0.55–1) and fine noise f (0–1). */
+const STROMA: Record<SynthStain, (d: number, f: number) => [number, number, number]> = {
+  he: (d, f) => [236 - 30 * d - 10 * f, 190 - 90 * d - 20 * f, 214 - 40 * d - 10 * f],
+  // haematoxylin counterstain, pale and nearly grey: saturation ~15/255, below the saturation mask's floor of 20
+  ihc: (d, f) => [200 - 22 * d - 8 * f, 198 - 20 * d - 8 * f, 206 - 14 * d - 6 * f]
+}
+const NUCLEUS: Record<SynthStain, [number, number, number]> = { he: [92, 52, 138], ihc: [112, 122, 168] }
+const DAB: [number, number, number] = [138, 92, 52]
+
+export function generateTissueRaster(width: number, height: number, seed: number, stain: SynthStain = 'he'): RgbRaster {
   if (!(Number.isInteger(width) && Number.isInteger(height) && width > 0 && height > 0)) throw new Error(`bad raster size ${width}x${height}`)
   if (width * height > 2 ** 28) throw new Error(`raster ${width}x${height} is larger than the synthetic generator's 2^28 px cap`)
   const rand = seededRandom(seed)
@@ -103,9 +115,7 @@ export function generateTissueRaster(width: number, height: number, seed: number
       const s = stroma(x, y)
       const f = fine(x, y)
       const density = 0.55 + 0.45 * s
-      const r = 236 - 30 * density - 10 * f
-      const g = 190 - 90 * density - 20 * f
-      const b = 214 - 40 * density - 10 * f
+      const [r, g, b] = STROMA[stain](density, f)
       data[i] = GLASS * (1 - cov) + r * cov
       data[i + 1] = GLASS * (1 - cov) + g * cov
       data[i + 2] = GLASS * (1 - cov) + b * cov
@@ -120,6 +130,9 @@ export function generateTissueRaster(width: number, height: number, seed: number
     const dark = 0.6 + 0.4 * rand()
     const cov = coverage(Math.floor(cx), Math.floor(cy))
     if (cov < 0.5 || rand() > stroma(cx, cy) * 1.4) continue
+    // IHC: one cell in five is DAB-positive (brown), the others lightly counterstained (the H&E stream draws nothing extra)
+    const [nr, ng, nb] = stain === 'ihc' ? (rand() < 0.2 ? DAB : NUCLEUS.ihc) : NUCLEUS.he
+    const strength = stain === 'ihc' ? 0.7 : 1
     const x0 = Math.max(0, Math.floor(cx - radius))
     const x1 = Math.min(width - 1, Math.ceil(cx + radius))
     const y0 = Math.max(0, Math.floor(cy - radius))
@@ -128,11 +141,11 @@ export function generateTissueRaster(width: number, height: number, seed: number
       for (let x = x0; x <= x1; x++) {
         const d = Math.hypot(x - cx, y - cy) / radius
         if (d > 1) continue
-        const a = dark * Math.min(1, (1 - d) * 3)
+        const a = strength * dark * Math.min(1, (1 - d) * 3)
         const i = (y * width + x) * 3
-        data[i] = data[i]! * (1 - a) + 92 * a
-        data[i + 1] = data[i + 1]! * (1 - a) + 52 * a
-        data[i + 2] = data[i + 2]! * (1 - a) + 138 * a
+        data[i] = data[i]! * (1 - a) + nr * a
+        data[i + 1] = data[i + 1]! * (1 - a) + ng * a
+        data[i + 2] = data[i + 2]! * (1 - a) + nb * a
       }
     }
   }

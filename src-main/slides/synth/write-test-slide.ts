@@ -4,7 +4,7 @@ import sharp from 'sharp'
 import { downsampleRaster } from './encode'
 import { buildPyramid, strippedImage, tiledImage } from './pyramid'
 import type { TileCompression } from './pyramid'
-import { generateTissueRaster, seededRandom } from './texture'
+import { generateTissueRaster, seededRandom, type SynthStain } from './texture'
 import type { RgbRaster } from './texture'
 import type { TiffImageSpec } from './tiff-writer'
 import { writeTiff } from './tiff-writer'
@@ -26,6 +26,8 @@ export interface TestSlideOptions {
   mpp?: number
   /** JPEG quality (default 85) */
   quality?: number
+  /** stain look of the tissue (default 'he'; 'ihc' = pale haematoxylin + DAB) */
+  stain?: SynthStain
 }
 
 export interface TestSlideInfo {
@@ -117,9 +119,9 @@ async function aperioImages(o: Required<Omit<TestSlideOptions, 'path'>>, levels:
  * longer for JPEG 2000 (~10 ms per tile). Same options → byte-identical file.
  */
 export async function writeTestSlide(options: TestSlideOptions): Promise<TestSlideInfo> {
-  const o = { tileSize: 256, mpp: 0.499, quality: 85, ...options }
+  const o = { tileSize: 256, mpp: 0.499, quality: 85, stain: 'he' as SynthStain, ...options }
   if (!(o.width >= 16 && o.height >= 16)) throw new Error(`writeTestSlide: ${o.width}x${o.height} is too small (min 16)`)
-  const level0 = generateTissueRaster(o.width, o.height, o.seed)
+  const level0 = generateTissueRaster(o.width, o.height, o.seed, o.stain)
   const aperio = o.format.startsWith('svs')
   const levels = await buildPyramid(level0, aperio ? 4 : 2, o.tileSize)
   let images: TiffImageSpec[] | undefined
