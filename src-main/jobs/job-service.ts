@@ -8,6 +8,8 @@ import { ApiError } from '../api/errors'
 import { jobKinds } from '../workers/index'
 import type { ChildMessage, ParentMessage } from './protocol'
 import { RateEstimator } from './rate-estimator'
+import { isStoreDiskFull } from '../store/database'
+import { releaseReserve } from '../store/disk-reserve'
 
 interface Running {
   child: ChildProcess
@@ -35,14 +37,20 @@ export class JobService {
 
   /** On start-up: jobs left running by a dead process become `interrupted` (resumable if their kind is). */
   recover(): number[] {
-    return this.repo.markInterrupted((pid) => {
-      try {
-        process.kill(pid, 0)
-        return true
-      } catch {
-        return false
-      }
-    })
+    try {
+      return this.repo.markInterrupted((pid) => {
+        try {
+          process.kill(pid, 0)
+          return true
+        } catch {
+          return false
+        }
+      })
+    } catch (e) {
+      // on a full disk the marks wait for the next start; reads (project list, job list) must still work
+      if (isStoreDiskFull(e)) return []
+      throw e
+    }
   }
 
   start(kind: string, projectId: number | null, params: Record<string, unknown>): Job {
@@ -136,7 +144,12 @@ export class JobService {
 
   private onMessage(id: number, kind: string, run: Running, msg: ChildMessage): void {
     if (msg.type === 'progress') {
-      this.repo.setProgress(id, msg.fraction, msg.message, msg.metrics)
+      try {
+        this.repo.setProgress(id, msg.fraction, msg.message, msg.metrics)
+      } catch (e) {
+        // progress rows are a convenience: on a full disk the job goes on (its own writes will tell if it cannot)
+        if (!isStoreDiskFull(e)) throw e
+      }
       this.emitProgress(id, kind, msg.fraction, msg.message, run, msg)
     } else if (msg.type === 'done') {
       this.complete(id, kind, run, 'succeeded', null, msg.result)
@@ -182,12 +195,34 @@ export class JobService {
     this.pump()
   }
 
+  /**
+   * Record a final state. On a full disk the database reserve is given back and the write retried, so the job row
+   * never stays `running`; if even that fails, waiters still get the real outcome, with a note that the row could
+   * not be updated (the next start marks it interrupted).
+   */
   private finish(id: number, kind: string, status: Job['status'], error: string | null, result?: Record<string, unknown>): void {
-    this.repo.finish(id, status, { error, result: result ?? null })
+    let job: Job
+    try {
+      this.recordFinish(id, status, error, result)
+      job = this.repo.get(id)
+    } catch (e) {
+      if (!isStoreDiskFull(e)) throw e
+      const note = `the job's final state could not be saved: ${this.dbPath}: no space left on device (ENOSPC)`
+      error = error ? `${error} (${note})` : note
+      job = { ...this.repo.get(id), status, error, result: result ?? null }
+    }
     this.bus.emit({ type: 'job.finished', jobId: id, kind, status, error })
-    const job = this.repo.get(id)
     for (const w of this.waiters.get(id) ?? []) w(job)
     this.waiters.delete(id)
+  }
+
+  private recordFinish(id: number, status: Job['status'], error: string | null, result?: Record<string, unknown>): void {
+    try {
+      this.repo.finish(id, status, { error, result: result ?? null })
+    } catch (e) {
+      if (!isStoreDiskFull(e) || !releaseReserve(this.dbPath)) throw e
+      this.repo.finish(id, status, { error, result: result ?? null })
+    }
   }
 
   private post(child: ChildProcess, msg: ParentMessage): void {

@@ -1,6 +1,6 @@
 // Child-process entry that runs one job: receives `start`, reports progress, exits when done.
 // Runs out of the parent's process so a crash in native code (decoders, FFI) or a kill cannot take the app down.
-import { openDatabase, type Db } from '../store/database'
+import { isStoreDiskFull, openDatabase, type Db } from '../store/database'
 import { readJobState, writeJobState } from '../store/jobs-repo'
 import { jobKinds } from '../workers/index'
 import { JobCancelled, type JobContext } from './job-context'
@@ -43,7 +43,10 @@ async function runJob(msg: StartMessage): Promise<void> {
     send({ type: 'done', result: { ...result, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) } })
   } catch (e) {
     const cancelled = e instanceof JobCancelled || controller.signal.aborted
-    send({ type: 'failed', message: cancelled ? 'cancelled' : (e as Error).message || String(e), cancelled })
+    let message = (e as Error).message || String(e)
+    // SQLite says only "database or disk is full": name the file and the cause
+    if (!cancelled && isStoreDiskFull(e) && !message.includes(msg.dbPath)) message = `${msg.dbPath}: no space left on device (ENOSPC): ${message}`
+    send({ type: 'failed', message: cancelled ? 'cancelled' : message, cancelled })
   } finally {
     db?.close()
     // give the IPC channel a moment to flush, then leave

@@ -3,6 +3,8 @@ import Database from 'better-sqlite3'
 import { mkdirSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { migrations as allMigrations, type Migration } from './migrations/index'
+import { ensureReserve, releaseReserve } from './disk-reserve'
+import { isDiskFull } from '../core/disk-full'
 
 export type Db = Database.Database
 
@@ -22,14 +24,43 @@ export interface OpenOptions {
   readonly?: boolean
 }
 
-/** Open (and create/upgrade) a store. Throws StoreError naming the file when it is not a usable database. */
+/**
+ * Open (and create/upgrade) a store. Throws StoreError naming the file when it is not a usable database. On a full
+ * disk (SQLite cannot allocate its -shm/-wal) the reserve beside the database is given back and the open retried
+ * once, so reads keep working; the error otherwise says the disk is full.
+ */
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
   if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true })
   let db: Db
   try {
+    db = openOnce(file, options)
+  } catch (e) {
+    if (!isStoreDiskFull(e) || !releaseReserve(file)) throw diskFullStoreError(e, file)
+    db = openOnce(file, options)
+  }
+  if (!options.readonly) ensureReserve(file)
+  return db
+}
+
+/** SQLite's forms of a full disk: SQLITE_FULL, and an -shm that cannot be sized (IOERR_SHMSIZE) when space is gone. */
+export function isStoreDiskFull(e: unknown): boolean {
+  const code = (e as { code?: string; cause?: { code?: string } }).cause?.code ?? (e as { code?: string }).code ?? ''
+  return isDiskFull(e) || code === 'SQLITE_FULL' || code === 'SQLITE_IOERR_SHMSIZE' || code === 'SQLITE_IOERR_WRITE'
+}
+
+function diskFullStoreError(e: unknown, file: string): unknown {
+  if (!isStoreDiskFull(e)) return e
+  return new StoreError(`no space left on device (ENOSPC): the database cannot be opened until some space is freed (${(e as Error).message})`, file)
+}
+
+function openOnce(file: string, options: OpenOptions): Db {
+  let db: Db
+  try {
     db = new Database(file, { readonly: options.readonly ?? false, timeout: 5000 })
   } catch (e) {
-    throw new StoreError(`cannot open database: ${(e as Error).message}`, file)
+    const err = new StoreError(`cannot open database: ${(e as Error).message}`, file)
+    ;(err as { cause?: unknown }).cause = e
+    throw err
   }
   try {
     if (!options.readonly && file !== ':memory:') {
@@ -47,7 +78,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
   } catch (e) {
     db.close()
     if (e instanceof StoreError) throw e
-    throw new StoreError((e as Error).message, file)
+    const err = new StoreError((e as Error).message, file)
+    ;(err as { cause?: unknown }).cause = e
+    throw err
   }
 }
 

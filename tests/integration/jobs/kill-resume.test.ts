@@ -15,6 +15,10 @@ function jobRow(dbPath: string): { status: string; progress: number; pid: number
   const db = openDatabase(dbPath, { readonly: true })
   try {
     return db.prepare('SELECT status, progress, pid FROM jobs WHERE id = 1').get() as { status: string; progress: number; pid: number | null } | undefined
+  } catch (e) {
+    // the file exists but the CLI is still creating its tables (seen on a busy machine): not there yet
+    if (/no such table/.test((e as Error).message)) return undefined
+    throw e
   } finally {
     db.close()
   }
