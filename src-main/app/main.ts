@@ -1,13 +1,15 @@
 // Electron shell: the only code that imports electron. Window security, the tessera:// protocol, IPC wiring.
-import { app, BrowserWindow, ipcMain, protocol, session, type WebContents } from 'electron'
+// The decisions themselves (app URLs, trusted senders) live in shell-policy.ts, unit-tested without Electron.
+import { app, BrowserWindow, ipcMain, protocol, session, type IpcMainInvokeEvent } from 'electron'
 import { join } from 'node:path'
 import { readFile } from 'node:fs/promises'
 import { createCore, type Core } from '../core/core'
 import { defaultDbPath } from '../core/data-dir'
 import { methodNames } from '../../src-shared/contracts/index'
 import { toErrorBody } from '../api/errors'
-import { safeJoin } from '../server/static-files'
+import { contentTypeOf, resolveInside } from '../server/static-files'
 import { CSP } from '../server/http-server'
+import { allowNavigation, APP_ORIGIN, isTrustedSender } from './shell-policy'
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'tessera', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
@@ -17,26 +19,39 @@ const rendererDir = join(__dirname, '../renderer')
 let core: Core | null = null
 let mainWindow: BrowserWindow | null = null
 
-/** IPC is accepted only from our own window's main frame loaded from tessera://app. */
-function trustedSender(sender: WebContents, frameUrl: string | undefined): boolean {
-  return mainWindow !== null && sender === mainWindow.webContents && (frameUrl ?? '').startsWith('tessera://app/')
+/** IPC is accepted only from our window's main frame (process + routing id) while it shows tessera://app. */
+function trustedSender(event: IpcMainInvokeEvent): boolean {
+  const main = mainWindow && !mainWindow.isDestroyed() ? mainWindow.webContents : null
+  const frame = event.senderFrame
+  return isTrustedSender(
+    event.sender.id,
+    frame ? { processId: frame.processId, routingId: frame.routingId, url: frame.url } : null,
+    main ? { contentsId: main.id, frame: { processId: main.mainFrame.processId, routingId: main.mainFrame.routingId, url: main.mainFrame.url } } : null
+  )
 }
 
 function registerProtocol(c: Core): void {
   protocol.handle('tessera', async (request) => {
-    const url = new URL(request.url)
+    if (request.method !== 'GET' && request.method !== 'HEAD') return new Response('method not allowed', { status: 405 })
+    let url: URL
+    try {
+      url = new URL(request.url)
+      decodeURIComponent(url.pathname)
+    } catch {
+      return new Response('malformed URL', { status: 400 })
+    }
     if (url.host !== 'app') return new Response('not found', { status: 404 })
     if (url.pathname.startsWith('/res/')) {
       const found = await c.resources.get(url.pathname.slice(4), url.searchParams, request.signal)
       if (!found) return new Response('not found', { status: 404 })
       return new Response(new Uint8Array(found.body), { headers: { 'content-type': found.contentType } })
     }
-    const file = safeJoin(rendererDir, url.pathname === '/' ? '/index.html' : url.pathname)
-    if (!file) return new Response('forbidden', { status: 403 })
+    // inside the renderer folder after every symlink is resolved
+    const file = await resolveInside(rendererDir, url.pathname === '/' ? '/index.html' : url.pathname)
+    if (!file) return new Response('not found', { status: 404 })
     try {
       const body = await readFile(file)
-      const type = file.endsWith('.html') ? 'text/html' : file.endsWith('.js') ? 'text/javascript' : file.endsWith('.css') ? 'text/css' : 'application/octet-stream'
-      return new Response(new Uint8Array(body), { headers: { 'content-type': type, 'content-security-policy': CSP } })
+      return new Response(new Uint8Array(body), { headers: { 'content-type': contentTypeOf(file), 'content-security-policy': CSP } })
     } catch {
       return new Response('not found', { status: 404 })
     }
@@ -46,7 +61,7 @@ function registerProtocol(c: Core): void {
 function registerIpc(c: Core): void {
   for (const name of methodNames) {
     ipcMain.handle(`tessera:${name}`, async (event, request: unknown) => {
-      if (!trustedSender(event.sender, event.senderFrame?.url)) return { ok: false, error: { code: 'unauthorized', message: 'untrusted sender' } }
+      if (!trustedSender(event)) return { ok: false, error: { code: 'unauthorized', message: 'untrusted sender' } }
       try {
         return { ok: true, result: await c.dispatch(name, request) }
       } catch (e) {
@@ -67,24 +82,37 @@ function createWindow(): void {
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,
+      nodeIntegrationInSubFrames: false,
       webSecurity: true,
-      webviewTag: false
+      webviewTag: false,
+      // middle-click would otherwise ask for a new window (denied below anyway)
+      disableBlinkFeatures: 'Auxclick'
     }
   })
-  const contents = mainWindow.webContents
-  contents.on('will-navigate', (e, url) => {
-    if (!url.startsWith('tessera://app/')) e.preventDefault()
-  })
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
-  void mainWindow.loadURL('tessera://app/index.html')
+  void mainWindow.loadURL(`${APP_ORIGIN}/index.html`)
 }
 
+/** Every web contents (the window, and any that might appear) stays inside the app and opens nothing. */
 app.on('web-contents-created', (_e, contents) => {
   contents.on('will-attach-webview', (e) => e.preventDefault())
+  contents.on('will-navigate', (e) => {
+    if (!allowNavigation(e.url)) e.preventDefault()
+  })
+  contents.on('will-frame-navigate', (e) => {
+    if (!allowNavigation(e.url)) e.preventDefault()
+  })
+  contents.on('will-redirect', (e) => {
+    if (!allowNavigation(e.url)) e.preventDefault()
+  })
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }))
 })
 
 void app.whenReady().then(() => {
-  session.defaultSession.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  const ses = session.defaultSession
+  // the app needs no web permission (camera, notifications, HID, USB, serial…): refuse requests, checks and devices
+  ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
+  ses.setPermissionCheckHandler(() => false)
+  ses.setDevicePermissionHandler(() => false)
   core = createCore({ dbPath: defaultDbPath(), door: 'desktop' })
   registerProtocol(core)
   registerIpc(core)

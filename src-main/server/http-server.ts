@@ -10,8 +10,19 @@ import { guardRequest, ownOrigins, type Credential } from './request-guard'
 
 const MAX_BODY = 16 * 1024 * 1024
 
+/**
+ * OpenSeadragon 6 injects one fixed <style> (focus outline on touch screens); its hash allows exactly that text.
+ * tests/unit/server/csp.test.ts recomputes it from the installed OpenSeadragon, so an upgrade cannot drift silently.
+ */
+export const OSD_STYLE_HASH = "'sha256-9xTiqzfwFaL2SGb1rmr8gysEwVVjIvqWAgmZgqFqpEE='"
+
+/**
+ * The renderer's Content-Security-Policy (this door's header and Electron's tessera:// responses; index.html's meta
+ * tag matches it). No 'unsafe-inline': the build emits styles as files, Vue's :style bindings set properties
+ * through the CSSOM (which style-src does not restrict), and OpenSeadragon's one <style> is allowed by its hash.
+ */
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; " +
+  `default-src 'self'; script-src 'self'; style-src 'self' ${OSD_STYLE_HASH}; img-src 'self' data: blob:; ` +
   "connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'"
 
 export interface HttpDoor {
