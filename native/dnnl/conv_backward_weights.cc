@@ -22,7 +22,8 @@ napi_value convBackwardWeights(napi_env env, napi_callback_info info) {
   ConvCall c;
   if (!parseConvCall(env, info, kBackwardWeights, &c)) return nullptr;
   return guarded(env, "Conv2DBackpropFilter (oneDNN)", [&] {
-    applyThreads();
+    const int nthr = threadsFor(c.p);
+    useThreads(nthr);  // before creating the primitive too: oneDNN sizes its work split then
     thread_local std::unordered_map<std::string, std::unique_ptr<Entry>> cache;
     auto& eng = cpuEngine();
     auto& e = cache[c.p.key()];

@@ -11,14 +11,19 @@ using dt = memory::data_type;
 static std::atomic<int> gThreads{1};
 void setThreads(int n) { gThreads = n < 1 ? 1 : n; }
 int threads() { return gThreads; }
-void applyThreads() {
-  if (omp_get_max_threads() != gThreads) omp_set_num_threads(gThreads);
+void useThreads(int n) {
+  if (omp_get_max_threads() != n) omp_set_num_threads(n);
+}
+int threadsFor(const ConvParams& p) {
+  const double flops = 2.0 * p.n * p.oh * p.ow * p.co * p.ci * p.kh * p.kw;
+  return flops < 32e6 ? 1 : gThreads.load();
 }
 
 void reorderSingleThreaded(dnnl::reorder& r, dnnl::stream& s, dnnl::memory& from, dnnl::memory& to) {
+  const int before = omp_get_max_threads();
   omp_set_num_threads(1);
   r.execute(s, from, to);
-  omp_set_num_threads(gThreads);
+  omp_set_num_threads(before);
 }
 
 std::string ConvParams::key() const {

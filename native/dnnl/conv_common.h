@@ -27,8 +27,12 @@ struct ConvParams {
 dnnl::engine& cpuEngine();
 dnnl::stream& cpuStream();
 
-// Applies the configured OpenMP thread count to the calling thread (OpenMP ICVs are per thread).
-void applyThreads();
+// The OpenMP team size for one conv shape: the configured count, or 1 for small convolutions (< 32 MFLOP), where waking
+// a second thread costs more than it saves (on a loaded machine a wake-up can wait a whole scheduler slice). Fixed per
+// shape, and oneDNN plans its work split when the primitive is created, so primitives are created and run with it.
+int threadsFor(const ConvParams& p);
+// Sets the calling thread's OpenMP team size (OpenMP ICVs are per thread).
+void useThreads(int n);
 // Runs a weight reorder on one thread: it is memory-bound and sub-millisecond, and a 2-thread OpenMP team on a loaded
 // 2-core machine turned 0.5 ms into 18 ms (threads waiting on a descheduled partner at the barrier).
 void reorderSingleThreaded(dnnl::reorder& r, dnnl::stream& s, dnnl::memory& from, dnnl::memory& to);

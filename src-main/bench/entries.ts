@@ -6,6 +6,7 @@ export const benchEntries: Record<string, () => Promise<BenchFn>> = {
   tiles: async () => (await import('./tiles')).benchTiles,
   features: async () => (await import('./features')).benchFeatures,
   ml: async () => (await import('./ml')).benchMl,
+  cpu: async () => (await import('./cpu')).benchCpu,
   eval: async () => (await import('./eval')).benchEval,
   mcm: async () => (await import('./mcm')).benchMcm,
   demo: async () => (await import('./demo')).benchDemo

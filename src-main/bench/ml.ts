@@ -16,7 +16,7 @@ import type { Batch } from '../ml/train/types'
 const round2 = (v: number): number => Math.round(v * 100) / 100
 const taskPath = (name: string): string => fileURLToPath(new URL(`../ml/train/tasks/${name}.ts`, import.meta.url))
 
-function randomBatch(shapes: Record<string, number[]>): Batch {
+export function randomBatch(shapes: Record<string, number[]>): Batch {
   const out: Batch = {}
   let s = 12345
   for (const [k, shape] of Object.entries(shapes)) {
@@ -27,7 +27,7 @@ function randomBatch(shapes: Record<string, number[]>): Batch {
   return out
 }
 
-async function forwardRate(size: number, batch: number, iters: number): Promise<number> {
+export async function forwardRate(size: number, batch: number, iters: number): Promise<number> {
   await useBackend('wasm')
   const model = createModel('resnet18')
   const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D
@@ -40,7 +40,7 @@ async function forwardRate(size: number, batch: number, iters: number): Promise<
   return rate
 }
 
-async function trainRate(task: string, options: Record<string, unknown>, batch: Batch, workers: number, microBatch: number, steps: number): Promise<{ rate: number; ratePerCpuSecond: number; numTensors: number[][] }> {
+export async function trainRate(task: string, options: Record<string, unknown>, batch: Batch, workers: number, microBatch: number, steps: number): Promise<{ rate: number; ratePerCpuSecond: number; numTensors: number[][] }> {
   const trainer = await createTrainer({ task: { module: taskPath(task), options }, workers, microBatch, optimizer: { kind: 'adam', lr: 1e-4 } })
   try {
     const rows = batch[Object.keys(batch)[0] as string]?.shape[0] as number
@@ -53,9 +53,9 @@ async function trainRate(task: string, options: Record<string, unknown>, batch: 
   }
 }
 
-interface TorchResult { what: string; threads: number; size?: number; batch: number; images_per_s?: number; sequences_per_s?: number }
+export interface TorchResult { what: string; threads: number; size?: number; batch?: number; student?: string; images_per_s?: number; sequences_per_s?: number; visible_patches_per_s?: number; peak_rss_mib?: number }
 
-function torchBench(cfg: Record<string, unknown>): Promise<{ torch: string; results: TorchResult[] } | { skipped: string }> {
+export function torchBench(cfg: Record<string, unknown>): Promise<{ torch: string; results: TorchResult[] } | { skipped: string }> {
   const python = '/usr/bin/python3'
   const script = fileURLToPath(new URL('../../scripts/reference/bench_torch.py', import.meta.url))
   if (!existsSync(python) || !existsSync(script)) return Promise.resolve({ skipped: `${python} or ${script} missing` })

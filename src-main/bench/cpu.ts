@@ -1,0 +1,114 @@
+// CPU training benchmark (issue: ≥ 0.5× PyTorch on the same threads): ResNet-18 forward and train @224/@112 and the
+// MCM+KD step (ResNet-18 student @224, and the demo's shape: smallcnn 16×3 @64, 1 window, frozen BN stats) on the wasm
+// backend with the native oneDNN kernels when built (one process, native threads = all cores), and the same workloads
+// in PyTorch with the same thread count, in the same run, with ratios and both sides' peak RSS.
+// `npm run bench -- --only cpu` (--quick: 112 px train and the demo MCM step only).
+import * as tf from '@tensorflow/tfjs'
+import { cpus, loadavg } from 'node:os'
+import { join } from 'node:path'
+import { McmConfig, type McmConfigInput } from '../../src-shared/contracts/train'
+import { SyntheticCohort } from '../ml/mcm/synthetic-cohort'
+import { McmTrainer } from '../ml/mcm/trainer'
+import { teacherTargets } from '../ml/mcm/targets'
+import { trainingPlan } from '../ml/mcm/windows'
+import { selectBackend } from '../ml/mcm/run-mcm'
+import { createModel } from '../ml/models/zoo'
+import { ZooStudent } from '../ml/mcm/zoo-student'
+import { describeBackends } from '../ml/backend'
+import { nativeStatus } from '../ml/native-kernels/addon'
+import { forwardRate, randomBatch, torchBench, trainRate } from './ml'
+import { peakRssMiB, type BenchContext } from './harness'
+
+const round2 = (v: number): number => Math.round(v * 100) / 100
+
+interface McmCase { key: string; student: 'resnet18' | 'smallcnn'; patch: number; windows: number; freezeBn: boolean }
+
+/** Visible patches per second of McmTrainer steps (median step after the first), 4×4 windows, 50 % masked. */
+async function mcmRate(ctx: BenchContext, c: McmCase, steps: number): Promise<number> {
+  await selectBackend('wasm')
+  const input: McmConfigInput = {
+    seed: 1, backend: 'wasm', window: { size: 4 }, batchWindows: c.windows, maxSteps: steps, checkpointEvery: 1000, freezeBnStats: c.freezeBn,
+    data: { source: 'synthetic', synthetic: { slides: 2, cols: 8, rows: 8, holes: 0, patchSize: c.patch, teacherDim: 64 } }
+  }
+  const cfg = McmConfig.parse(input)
+  const source = new SyntheticCohort(cfg.data.synthetic)
+  const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225]
+  const model = c.student === 'resnet18' ? createModel('resnet18', { seed: 1 }) : createModel('smallcnn', { seed: 1, width: 16, depth: 3, inputSize: c.patch })
+  const stepMs: number[] = []
+  let last = Date.now()
+  const trainer = new McmTrainer({
+    cfg, source, targets: teacherTargets(source, cfg), plan: trainingPlan(source.slides(), cfg), phase: 'main', studentName: c.student,
+    studentFactory: () => new ZooStudent(model, c.patch, mean, std),
+    checkpointDir: join(ctx.workDir, `cpu-mcm-${c.key}-${Date.now()}`),
+    onStep: () => { const now = Date.now(); stepMs.push(now - last); last = now }
+  })
+  await trainer.run()
+  trainer.dispose()
+  const sorted = stepMs.slice(1).sort((a, b) => a - b)
+  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN
+  const visible = c.windows * (16 - Math.round(cfg.mask.ratio * 16))
+  return (visible / median) * 1000
+}
+
+export async function benchCpu(ctx: BenchContext): Promise<Record<string, unknown>> {
+  const native = nativeStatus()
+  const threads = native.available ? native.threads : 1
+  const backends = await describeBackends({ force: 'wasm' })
+  const figures: Record<string, unknown> = {
+    cores: cpus().length, loadAverageAtStart: loadavg().map(round2), tfjs: tf.version.tfjs,
+    wasm: backends.found.find((f) => f.backend === 'wasm')?.reason, threads,
+    note: 'tessera = wasm backend in ONE process (no data-parallel workers); convolutions on native oneDNN with `threads` threads when built, everything else single-threaded wasm. PyTorch runs with the same thread count. Ratios = tessera / PyTorch, measured back to back in this run.'
+  }
+  const sizes = ctx.quick ? [112] : [224, 112]
+  const ours: Record<string, number> = {}
+  for (const size of sizes) {
+    ctx.log(`cpu bench: resnet18 forward ${size}`)
+    ours[`resnet18_forward_${size}_b32_img_s`] = round2(await forwardRate(size, 32, ctx.quick ? 1 : 2))
+    ctx.log(`cpu bench: resnet18 train ${size}`)
+    const batch = randomBatch({ x: [32, size, size, 3], target: [32, 512] })
+    // 224: two micro-batches of 16 (b32 does not fit the 4 GiB wasm heap); gradients accumulate to an effective 32
+    const r = await trainRate('feature-regression', { arch: 'resnet18' }, batch, 1, size >= 224 ? 16 : 32, ctx.quick ? 1 : 2)
+    ours[`resnet18_train_${size}_eff32_img_s`] = round2(r.rate)
+    if (native.available && threads > 1 && !ctx.quick) {
+      // the alternative use of the cores: data-parallel replicas (worker threads), each with 1-thread native kernels
+      ctx.log(`cpu bench: resnet18 train ${size}, ${threads} workers × 1 native thread`)
+      const before = process.env['TESSERA_NATIVE_THREADS']
+      process.env['TESSERA_NATIVE_THREADS'] = '1' // workers copy the environment when they start
+      try {
+        const dp = await trainRate('feature-regression', { arch: 'resnet18' }, batch, threads, size >= 224 ? 16 : 32, 2)
+        ours[`resnet18_train_${size}_eff32_${threads}workers_img_s`] = round2(dp.rate)
+      } finally {
+        if (before === undefined) delete process.env['TESSERA_NATIVE_THREADS']
+        else process.env['TESSERA_NATIVE_THREADS'] = before
+      }
+    }
+  }
+  const mcmCases: McmCase[] = [
+    ...(ctx.quick ? [] : [{ key: 'resnet18_224_2win', student: 'resnet18', patch: 224, windows: 2, freezeBn: false } as McmCase]),
+    { key: 'demo_smallcnn_64_1win', student: 'smallcnn', patch: 64, windows: 1, freezeBn: true }
+  ]
+  for (const c of mcmCases) {
+    ctx.log(`cpu bench: MCM+KD step ${c.key}`)
+    ours[`mcm_step_${c.key}_visible_patches_s`] = round2(await mcmRate(ctx, c, c.student === 'resnet18' ? 4 : 12))
+  }
+  ours['peak_rss_mib'] = peakRssMiB()
+  figures['tessera'] = ours
+  ctx.log(`cpu bench: PyTorch with ${threads} thread(s)`)
+  const torch = await torchBench({ threads: [threads], resnet: sizes.map((s) => [s, 32, ctx.quick ? 1 : 2]), fwd: sizes.map((s) => [s, 32, ctx.quick ? 1 : 2]),
+    mcm: mcmCases.map((c) => [c.student, c.patch, c.windows, c.student === 'resnet18' ? 3 : 10, c.freezeBn]) })
+  figures['pytorch'] = torch
+  if ('results' in torch) {
+    const ratios: Record<string, number> = {}
+    for (const r of torch.results) {
+      const key = r.what === 'resnet18_train' ? `resnet18_train_${r.size}_eff32_img_s`
+        : r.what === 'resnet18_forward' ? `resnet18_forward_${r.size}_b32_img_s`
+          : r.what === 'mcm_step' ? `mcm_step_${mcmCases.find((c) => c.student === r.student && c.patch === r.size)?.key ?? '?'}_visible_patches_s` : ''
+      const theirs = r.images_per_s ?? r.visible_patches_per_s
+      const mine = ours[key]
+      if (mine && theirs) ratios[key.replace(/_(img|visible_patches)_s$/, '_vs_torch')] = round2(mine / theirs)
+    }
+    figures['ratios'] = ratios
+  }
+  figures['loadAverageAtEnd'] = loadavg().map(round2)
+  return figures
+}
