@@ -11,6 +11,7 @@ import { openOnnxEncoder } from '../interop/onnx-encoder'
 import { fsyncPath, sha256File, writeDurable, writeFolderAtomic } from './atomic-files'
 import { ARCH_DEFAULTS, IMAGENET_MEAN, IMAGENET_STD, MANIFEST_FORMAT, parseManifest, type ModelManifest } from './manifest'
 import { bundleFiles, readBundleManifest, writeSums } from './bundle'
+import { listSome, nonFiniteTensors } from './finite'
 import { writeTfjsWeights } from './tfjs-weights'
 import { ReplaceRefusedError } from '../core/export-replace'
 
@@ -118,6 +119,10 @@ export class ModelRegistry {
       }
       tensors = parsed.tensors.size
       if (tensors === 0) throw new ApiError('bad_request', `${file}: holds no tensors`)
+      const poisoned = nonFiniteTensors(parsed.tensors)
+      if (poisoned.length) {
+        throw new ApiError('bad_request', `${file}: not imported: ${poisoned.length} tensor(s) hold non-finite values (NaN/Inf): ${listSome(poisoned)}`)
+      }
       importNotes.push(...batchCounterNotes([...parsed.tensors.keys()]))
       if (parsed.metadata['arch'] && parsed.metadata['arch'] !== o.arch) {
         throw new ApiError('bad_request', `${file}: the file says arch "${parsed.metadata['arch']}" but --arch ${o.arch} was given`)

@@ -5,6 +5,7 @@ import type { RgbaImage } from '../slides/slide-source'
 import type { PatchEncoder } from '../interop/onnx-encoder'
 import { writePatchNchw, type Preprocessing } from '../models/preprocess'
 import { throwIfCancelled } from '../jobs/job-context'
+import { countNonFinite, firstNonFinite } from '../models/finite'
 
 export interface EncodeSlideOptions {
   patches: readonly Pick<GridPatch, 'x' | 'y'>[]
@@ -60,6 +61,13 @@ export async function encodePatches(o: EncodeSlideOptions): Promise<{ vectors: F
     throwIfCancelled(o.signal)
     const out = await o.encoder.encode(input, count)
     if (out.length % count !== 0) throw new Error(`encoder returned ${out.length} values for ${count} patches`)
+    const bad = firstNonFinite(out)
+    if (bad >= 0) {
+      const p = o.patches[done + Math.floor(bad / (out.length / count))] as Pick<GridPatch, 'x' | 'y'>
+      throw new Error(
+        `the model produced non-finite features (NaN/Inf) for the patch at level-0 (${p.x}, ${p.y}) (${countNonFinite(out)} of ${out.length} values in its batch); nothing was cached for this slide — check the model's weights (tessera model import refuses NaN weights) and its input`
+      )
+    }
     if (!vectors) {
       dim = out.length / count
       vectors = new Float32Array(n * dim)
