@@ -20,6 +20,7 @@ import { SBATCH_DEFAULTS, submitScript, verifyScript } from './sbatch'
 import { GRIDS_DIR, LOGS_DIR, MODEL_DIR, SHARDS_DIR, SUBMIT_FILE, VERIFY_FILE, WORK_FILE, WORK_FORMAT, readWorkManifest, shellQuote } from './work-folder'
 import { SUMS_FILE } from '../models/bundle'
 import type { SbatchOptions, WorkManifest, WorkSlide } from './work-folder'
+import type { ClusterExportReply } from '../../src-shared/contracts/cluster'
 
 export interface ClusterExportOptions {
   projectId: number
@@ -37,15 +38,7 @@ export interface ClusterExportOptions {
   signal?: AbortSignal
 }
 
-export interface ClusterExportResult {
-  dir: string
-  workId: string
-  slides: number
-  patches: number
-  shards: { task: number; slides: number; patches: number }[]
-  notes: string[]
-  submit: string
-}
+export type ClusterExportResult = ClusterExportReply
 
 /** Default node command: this install's CLI under the same Node (override with --tessera-cmd or $TESSERA_BIN). */
 export function defaultTesseraCommand(): string {

@@ -17,6 +17,7 @@ import { unpackPatches } from '../tissue/grid'
 import { Hdf5ReaderSession } from '../interop/hdf5-isolated'
 import { readShardManifest, readWorkManifest, rerunLine, shardDir } from './work-folder'
 import type { ShardManifest, ShardSlide, WorkManifest, WorkSlide } from './work-folder'
+import type { ClusterImportReply } from '../../src-shared/contracts/cluster'
 
 export class ClusterImportRefused extends Error {
   constructor(dir: string, problem: string) {
@@ -25,20 +26,7 @@ export class ClusterImportRefused extends Error {
   }
 }
 
-export interface ClusterImportResult {
-  dir: string
-  workId: string
-  model: string
-  complete: boolean
-  imported: { slide: string; task: number; count: number; dim: number }[]
-  alreadyCached: { slide: string; task: number }[]
-  /** tasks without a finished manifest, and why */
-  incompleteTasks: { task: number; reason: string }[]
-  failedSlides: { task: number; slide: string; error: string }[]
-  /** exported slides no project of this database holds any more */
-  notInDatabase: { slide: string; contentKey: string }[]
-  rerun: string | null
-}
+export type ClusterImportResult = ClusterImportReply
 
 interface Verified {
   task: number

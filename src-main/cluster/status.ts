@@ -9,35 +9,12 @@ import { sha256File } from '../models/atomic-files'
 import { provenanceProblem } from './import'
 import { jobName } from './sbatch'
 import { readShardManifest, readWorkManifest, rerunLine, shardDir } from './work-folder'
+import type { ClusterStatusReply, ClusterTaskStatus } from '../../src-shared/contracts/cluster'
 
 const run = promisify(execFile)
 
-export interface TaskStatus {
-  task: number
-  state: 'pending' | 'running' | 'complete' | 'failed' | 'cancelled'
-  slides: number
-  done: number
-  failed: number
-  patches: number
-  seconds: number
-  backend: string | null
-  host: string | null
-  jobId: string | null
-  updatedAt: string | null
-  problems: string[]
-}
-
-export interface ClusterStatus {
-  dir: string
-  workId: string
-  model: string
-  tasks: TaskStatus[]
-  complete: boolean
-  rerun: string | null
-  /** `squeue`/`sacct` lines for this work's jobs, or why they are not shown */
-  squeue: string[] | string
-  sacct: string[] | string
-}
+export type TaskStatus = ClusterTaskStatus
+export type ClusterStatus = ClusterStatusReply
 
 async function slurmQuery(cmd: string, args: string[]): Promise<string[] | string> {
   try {

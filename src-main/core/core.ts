@@ -22,6 +22,7 @@ import { featureHandlers } from '../api/handlers/features'
 import { ModelRegistry, modelsRoot } from '../models/registry'
 import { ModelsRepo } from '../store/models-repo'
 import { evalHandlers } from '../api/handlers/eval'
+import { clusterHandlers } from '../api/handlers/cluster'
 
 export interface CoreOptions {
   dbPath: string
@@ -62,7 +63,8 @@ export function createCore(options: CoreOptions): Core {
     ...slideHandlers(services),
     ...modelHandlers(services),
     ...featureHandlers(services),
-    ...evalHandlers(services)
+    ...evalHandlers(services),
+    ...clusterHandlers(services)
   }
 
   return {

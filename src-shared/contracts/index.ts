@@ -10,6 +10,7 @@ import { slideContract } from './slides'
 import { modelContract } from './models'
 import { featureContract } from './features'
 import { evalContract } from './eval'
+import { clusterContract } from './cluster'
 
 export const contract = {
   ...systemContract,
@@ -19,7 +20,8 @@ export const contract = {
   ...slideContract,
   ...modelContract,
   ...featureContract,
-  ...evalContract
+  ...evalContract,
+  ...clusterContract
 } as const
 
 export type Contract = typeof contract

@@ -15,6 +15,7 @@ import { workStatus } from '../../../src-main/cluster/status'
 import { readWorkManifest, shardDir, shardManifestPath } from '../../../src-main/cluster/work-folder'
 import { openModelEncoder } from '../../../src-main/workers/encoders'
 import type { Job, ModelRecord, Project } from '../../../src-shared/domain/types'
+import type { ClusterExportReply, ClusterImportReply, ClusterStatusReply } from '../../../src-shared/contracts/cluster'
 import { tempDir } from '../../helpers/tmp'
 
 const onnxFile = join(__dirname, '..', '..', 'fixtures', 'models', 'tiny-encoder.onnx')
@@ -165,5 +166,20 @@ describe('cluster work folder', () => {
     expect((await exportWorkFolder(core.db, core.models, { ...o, to: fresh, force: true })).workId).not.toBe(first.workId)
     await expect(exportWorkFolder(core.db, core.models, { ...o, to: join(dir, 'work'), force: true })).rejects.toThrow(/refusing to replace it, even with --force/)
     expect(readWorkManifest(join(dir, 'work')).shards).toHaveLength(3)
+  })
+
+  it('the same through the API (cluster.export / status / import), with refusals as conflict errors', async () => {
+    const to = join(dir, 'work-api')
+    const exp = (await core.dispatch('cluster.export', { projectId: project.id, model: 'tiny', to, shards: 2, grid, dtype: 'float32', provider: 'cpu', sbatch: { partition: 'p1', gpus: 2 } })) as ClusterExportReply
+    expect(exp.shards).toHaveLength(2)
+    expect(readFileSync(join(to, 'submit.sbatch'), 'utf8')).toContain('#SBATCH --gres=gpu:2')
+    await expect(core.dispatch('cluster.export', { projectId: project.id, model: 'tiny', to, sbatch: { partition: 'x; rm -rf /' } })).rejects.toThrow(/partition/)
+    const pending = (await core.dispatch('cluster.status', { dir: to })) as ClusterStatusReply
+    expect(pending.tasks.map((t) => t.state)).toEqual(['pending', 'pending'])
+    expect(pending.rerun).toBe(`sbatch --chdir=${to} --array=0-1 ${join(to, 'submit.sbatch')}`)
+    const partial = (await core.dispatch('cluster.import', { dir: to })) as ClusterImportReply
+    expect(partial).toMatchObject({ complete: false, imported: [], incompleteTasks: [{ task: 0 }, { task: 1 }] })
+    await expect(core.dispatch('cluster.import', { dir: join(dir, 'work-mixed') })).rejects.toMatchObject({ code: 'conflict' })
+    await expect(core.dispatch('cluster.status', { dir: join(dir, 'nowhere') })).rejects.toMatchObject({ code: 'bad_request' })
   })
 })
