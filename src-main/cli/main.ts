@@ -48,6 +48,11 @@ export async function main(argv: string[]): Promise<number> {
     globals.push(flag)
     if (flag === '--db' && argv.length) globals.push(argv.shift() as string)
   }
+  // `tessera --db x.db --help` (or no command after the globals): the usage, not `unknown command ""`
+  if (globals.includes('--help') || argv[0] === '-h' || argv[0] === 'help' || argv.length === 0) {
+    process.stdout.write(usage())
+    return argv.length === 0 && !globals.includes('--help') ? 2 : 0
+  }
   const found = findCommand(argv)
   if (!found) {
     process.stderr.write(`tessera: unknown command "${argv.join(' ')}"\n\n${usage()}`)

@@ -5,7 +5,7 @@
 // Format: https://github.com/huggingface/safetensors (header: {name: {dtype, shape, data_offsets: [begin, end]}, __metadata__}).
 
 export type SafetensorsDtype = 'F32' | 'F16' | 'BF16'
-/** I64 is read too (PyTorch's BatchNorm `num_batches_tracked` counters) and converted to float; never written. */
+/** I64 is read (converted to float) and written for PyTorch's BatchNorm `num_batches_tracked` counters only. */
 export type ReadableDtype = SafetensorsDtype | 'I64'
 export const HEADER_CAP_BYTES = 16 * 1024 * 1024
 
@@ -158,9 +158,16 @@ export function readSafetensors(buf: Uint8Array, source = 'safetensors'): Safete
   return { tensors, dtypes, metadata }
 }
 
-/** Serialises named tensors; names are sorted, data 8-byte aligned via header padding (spaces), as upstream does. */
+/** BatchNorm step counters: PyTorch stores them as int64 (torch.long), so they are written as I64 whatever `dtype`. */
+export const isBatchCounterName = (name: string): boolean => name === 'num_batches_tracked' || name.endsWith('.num_batches_tracked')
+
+/**
+ * Serialises named tensors; names are sorted, data 8-byte aligned via header padding (spaces), as upstream does.
+ * Float tensors are written as `dtype`; BatchNorm counters as I64 (non-negative integers, else an error naming the tensor).
+ */
 export function writeSafetensors(tensors: Map<string, NamedTensor> | Record<string, NamedTensor>, opts: { dtype?: SafetensorsDtype; metadata?: Record<string, string> } = {}): Uint8Array {
-  const dtype = opts.dtype ?? 'F32'
+  const floatDtype = opts.dtype ?? 'F32'
+  const dtypeOf = (name: string): ReadableDtype => (isBatchCounterName(name) ? 'I64' : floatDtype)
   const map = tensors instanceof Map ? tensors : new Map(Object.entries(tensors))
   const names = [...map.keys()].sort()
   const header: Record<string, unknown> = {}
@@ -170,6 +177,8 @@ export function writeSafetensors(tensors: Map<string, NamedTensor> | Record<stri
     const t = map.get(name) as NamedTensor
     const count = t.shape.reduce((a, b) => a * b, 1)
     if (count !== t.data.length) throw new Error(`writeSafetensors: tensor '${name}' has ${t.data.length} values for shape ${JSON.stringify(t.shape)}`)
+    const dtype = dtypeOf(name)
+    if (dtype === 'I64' && t.data.some((v) => !Number.isInteger(v) || v < 0)) throw new Error(`writeSafetensors: counter '${name}' holds a value that is not a non-negative integer`)
     const bytes = count * bytesPerElement[dtype]
     header[name] = { dtype, shape: t.shape, data_offsets: [offset, offset + bytes] }
     offset += bytes
@@ -185,7 +194,9 @@ export function writeSafetensors(tensors: Map<string, NamedTensor> | Record<stri
   let p = 8 + headerBytes.length
   for (const name of names) {
     const { data } = map.get(name) as NamedTensor
-    if (dtype === 'F32') { for (let i = 0; i < data.length; i++, p += 4) view.setFloat32(p, data[i] as number, true) }
+    const dtype = dtypeOf(name)
+    if (dtype === 'I64') { for (let i = 0; i < data.length; i++, p += 8) view.setBigInt64(p, BigInt(data[i] as number), true) }
+    else if (dtype === 'F32') { for (let i = 0; i < data.length; i++, p += 4) view.setFloat32(p, data[i] as number, true) }
     else if (dtype === 'F16') { for (let i = 0; i < data.length; i++, p += 2) view.setUint16(p, f32ToF16(data[i] as number), true) }
     else { for (let i = 0; i < data.length; i++, p += 2) view.setUint16(p, f32ToBf16(data[i] as number), true) }
   }

@@ -5,29 +5,11 @@ import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { TensorBlob } from './params'
+import { writeSafetensors } from '../../interop/safetensors'
 
+/** The student's tensors as safetensors (F32; BatchNorm counters I64, as PyTorch writes them). */
 export function encodeSafetensors(tensors: Record<string, TensorBlob>, metadata: Record<string, string>): Uint8Array {
-  const header: Record<string, unknown> = { __metadata__: metadata }
-  let off = 0
-  const names = Object.keys(tensors).sort()
-  for (const n of names) {
-    const t = tensors[n] as TensorBlob
-    header[n] = { dtype: 'F32', shape: t.shape, data_offsets: [off, off + t.data.length * 4] }
-    off += t.data.length * 4
-  }
-  let json = JSON.stringify(header)
-  while ((8 + Buffer.byteLength(json)) % 8 !== 0) json += ' '
-  const hb = Buffer.from(json, 'utf8')
-  const out = new Uint8Array(8 + hb.length + off)
-  new DataView(out.buffer).setBigUint64(0, BigInt(hb.length), true)
-  out.set(hb, 8)
-  let p = 8 + hb.length
-  for (const n of names) {
-    const t = tensors[n] as TensorBlob
-    out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.length * 4), p)
-    p += t.data.length * 4
-  }
-  return out
+  return writeSafetensors(tensors, { metadata })
 }
 
 export interface ExportedStudent {
