@@ -25,6 +25,6 @@ for (const role of ['student', 'teacher'] as const) {
   const bags = await cohortFeatureBags(model, slides)
   model.dispose()
   await useBackend('cpu')
-  const r = crossValidateBags(role, bags)
+  const r = await crossValidateBags(role, bags)
   console.log(JSON.stringify({ overrides, model: role, aucMean: +r.aucMean.toFixed(3), folds: r.aucFolds.map((a) => +a.toFixed(2)), pooled: +r.aucPooled.toFixed(3), seconds: Math.round(r.seconds), totalSeconds: Math.round((Date.now() - started) / 1000) }))
 }

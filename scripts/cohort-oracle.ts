@@ -35,7 +35,7 @@ for (const [name, channels] of Object.entries(FEATURE_SETS)) {
     return { slideId: i + 1, slideName: s.slideId, label: s.label, patientId: s.patientId, coords: new Int32Array(keep.length * 2), features, dim: channels.length }
   })
   for (const aggregator of ['abmil', 'mean'] as const) {
-    const r = crossValidateBags(name, bags, 7, aggregator)
+    const r = await crossValidateBags(name, bags, 7, aggregator)
     console.log(JSON.stringify({ features: name, aggregator, aucMean: +r.aucMean.toFixed(3), folds: r.aucFolds.map((a) => +a.toFixed(2)), pooled: +r.aucPooled.toFixed(3) }))
   }
 }

@@ -89,7 +89,7 @@ for (const role of ['student', 'teacher'] as const) {
   }
   await useBackend('cpu')
   for (const [name, set] of [['raw', bags], ['standardised', standardise(bags)]] as const) {
-    const r = crossValidateBags(`${role}-${name}`, set)
+    const r = await crossValidateBags(`${role}-${name}`, set)
     console.log(JSON.stringify({ model: role, features: name, aucMean: +r.aucMean.toFixed(3), folds: r.aucFolds.map((a) => +a.toFixed(2)), pooled: +r.aucPooled.toFixed(3), seconds: r.seconds }))
   }
   await useBackend('wasm')

@@ -55,7 +55,7 @@ export async function benchEval(ctx: BenchContext): Promise<Record<string, unkno
   )
   const t0 = performance.now()
   // patience = epochs: every fold runs all epochs, so the figure is a fixed amount of work
-  const cv = crossValidate(bags, splits, { aggregator: 'abmil', classes: 2, seed: 1, learningRate: 5e-4, maxEpochs: epochs, patience: epochs })
+  const cv = await crossValidate(bags, splits, { aggregator: 'abmil', classes: 2, seed: 1, learningRate: 5e-4, maxEpochs: epochs, patience: epochs })
   const cvSeconds = (performance.now() - t0) / 1000
   const trainBagSteps = splits.folds.reduce((n, f) => n + f.train.length, 0) * epochs
   figures['abmil_cv_wasm'] = {

@@ -226,3 +226,15 @@ export async function useBackend(name: BackendName): Promise<void> {
     installNativeKernels()
   }
 }
+
+/** A run's backend setting: 'auto' (the selection above, honouring TESSERA_BACKEND) or one backend forced. */
+export type BackendChoice = 'auto' | BackendName
+
+/**
+ * Switches tfjs to the backend a run asked for and returns what was used, for the run record. 'auto' probes like
+ * `tessera backend`; a named backend is forced (only it is probed) and fails with the reason when it is unavailable.
+ */
+export async function selectBackend(choice: BackendChoice): Promise<{ name: BackendName; adapter: string; why: string }> {
+  const report = await initBackend(choice === 'auto' ? {} : { force: choice })
+  return { name: report.chosen, adapter: report.adapter, why: report.why }
+}

@@ -20,17 +20,14 @@ export const allowedLayerClasses = new Set([
 interface WeightsGroup { paths: string[]; weights: { name: string; shape: number[]; dtype: string }[] }
 interface ModelJson { format?: string; modelTopology?: unknown; weightsManifest?: WeightsGroup[]; tessera?: ModelManifest }
 
-export function exportTfjs(model: ZooModel, outDir: string): string {
+export async function exportTfjs(model: ZooModel, outDir: string): Promise<string> {
   mkdirSync(outDir, { recursive: true })
-  const specs: WeightsGroup['weights'] = [], chunks: Float32Array[] = []
-  for (const p of model.params.params) {
-    specs.push({ name: p.name, shape: p.variable.shape, dtype: 'float32' })
-    chunks.push(p.variable.dataSync() as Float32Array)
-  }
+  const specs: WeightsGroup['weights'] = model.params.params.map((p) => ({ name: p.name, shape: p.variable.shape, dtype: 'float32' }))
+  const chunks = await Promise.all(model.params.params.map((p) => p.variable.data() as Promise<Float32Array>))
   const total = chunks.reduce((n, c) => n + c.length, 0), all = new Float32Array(total)
   let o = 0
   for (const c of chunks) { all.set(c, o); o += c.length }
-  const hash = weightHash(exportStateDict(model))
+  const hash = weightHash(await exportStateDict(model))
   model.manifest.weightHash = hash
   writeFileSync(join(outDir, 'weights.bin'), new Uint8Array(all.buffer))
   const json: ModelJson = { format: 'tessera-zoo', tessera: { ...model.manifest }, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] }
@@ -91,7 +88,7 @@ export async function importTfjs(file: string): Promise<ZooModel> {
       byName.delete(s.name)
     }
     if (byName.size) throw new Error(`${file}: missing weights ${[...byName.keys()].slice(0, 5).join(', ')}`)
-    model.manifest.weightHash = weightHash(exportStateDict(model))
+    model.manifest.weightHash = weightHash(await exportStateDict(model))
     return model
   }
   if (!json.modelTopology) throw new Error(`${file}: neither a Tessera zoo export nor a TF.js layers model (no modelTopology)`)

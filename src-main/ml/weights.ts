@@ -48,23 +48,14 @@ export function tfToTorch(t: NamedTensor, layout: TorchLayout): NamedTensor {
 }
 
 /**
- * The model's weights in torch names and layouts (what torch's state_dict() would hold). Synchronous reads: fine on
- * wasm/cpu/tensorflow; on webgpu in Node dataSync throws (tfjs reads through OffscreenCanvas) — use the async variant.
+ * The model's weights in torch names and layouts (what torch's state_dict() would hold). Asynchronous reads, all issued
+ * at once: a synchronous read stalls a GPU pipeline (and tfjs-webgpu in Node cannot always do one).
  */
-export function exportStateDict(model: ZooModel): StateDict {
+export async function exportStateDict(model: ZooModel): Promise<StateDict> {
+  const ps = model.params.params
+  const data = await Promise.all(ps.map((p) => p.variable.data() as Promise<Float32Array>))
   const sd: StateDict = new Map()
-  for (const p of model.params.params) {
-    sd.set(p.name, tfToTorch({ shape: p.variable.shape, data: p.variable.dataSync() as Float32Array }, p.layout))
-  }
-  return sd
-}
-
-/** exportStateDict for any backend (webgpu included): reads tensors asynchronously. */
-export async function exportStateDictAsync(model: ZooModel): Promise<StateDict> {
-  const sd: StateDict = new Map()
-  for (const p of model.params.params) {
-    sd.set(p.name, tfToTorch({ shape: p.variable.shape, data: (await p.variable.data()) as Float32Array }, p.layout))
-  }
+  ps.forEach((p, i) => sd.set(p.name, tfToTorch({ shape: p.variable.shape, data: data[i] as Float32Array }, p.layout)))
   return sd
 }
 
@@ -123,8 +114,8 @@ export function loadSafetensorsFile(model: ZooModel, file: string): { ignored: s
   return loadStateDict(model, parsed.tensors, { source: file })
 }
 
-export function saveSafetensorsFile(model: ZooModel, file: string, dtype: SafetensorsDtype = 'F32'): string {
-  const sd = exportStateDict(model)
+export async function saveSafetensorsFile(model: ZooModel, file: string, dtype: SafetensorsDtype = 'F32'): Promise<string> {
+  const sd = await exportStateDict(model)
   const hash = weightHash(sd)
   model.manifest.weightHash = hash
   const m = model.manifest

@@ -23,7 +23,7 @@ export interface McmFormModel {
   lossKind: 'l1' | 'smooth-l1' | 'cosine'
   control: boolean
   seed: number
-  backend: 'cpu' | 'wasm'
+  backend: McmConfig['backend']
 }
 
 /** Defaults: the schema's own (one epoch, s = 4, ratio 0.5…) plus the built-in student. */

@@ -13,7 +13,7 @@ export interface SystemInfo {
 
 /** Compute backends found on this machine: TF.js (chosen one, why others were skipped) and onnxruntime providers. */
 export interface BackendsReport {
-  tfjs: { chosen: string; why: string; found: { name: string; backend: string; available: boolean; reason: string }[] }
+  tfjs: { chosen: string; adapter?: string; why: string; found: { name: string; backend: string; available: boolean; reason: string; autoSkip?: string }[] }
   onnxruntime: { version: string | null; providers: { name: string; usable: boolean; reason: string }[] }
 }
 

@@ -17,8 +17,13 @@ export const SyntheticDataConfig = z.strictObject({
 
 export const McmConfig = z.strictObject({
   seed: z.number().int().min(0).max(2 ** 31).default(0),
-  /** 'wasm' (XNNPACK + the zoo's gradient shims) for real runs; 'cpu' (pure JS) is slow but the reference for the bit-identical resume check */
-  backend: z.enum(['cpu', 'wasm']).default('wasm'),
+  /**
+   * 'auto': the backend selection used everywhere (ml/backend.ts: tensorflow → hardware webgpu → wasm → cpu, honouring
+   * TESSERA_BACKEND); or one forced: 'tensorflow' (tfjs-node[-gpu], when installed), 'webgpu' (Dawn; a software adapter
+   * only when forced like this), 'wasm' (XNNPACK + the zoo's gradient shims), 'cpu' (pure JS: slow, but the reference
+   * for the bit-identical resume check). The run records the backend and adapter it used (evaluation.backend).
+   */
+  backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
   /** one epoch = every tissue patch of a full window is a masked target about once (see ml/mcm/windows.ts) */
   epochs: z.number().min(0.01).max(100).default(1),
   /** optional hard cap on steps (short runs, tests) */
@@ -171,6 +176,15 @@ export interface McmEvaluation {
   visibleMeanBaseline: number
   /** held-out R² of a linear read-out from the student's own features to the targets, before → after (absent: probe off or an older run) */
   teacherProbe?: { before: number; after: number; fitPatches: number; testPatches: number; metric: string }
+  /** the compute backend the run used and what it ran on (absent: an older run) */
+  backend?: BackendUsed
+}
+
+/** A backend as used by a run: name (tensorflow | webgpu | wasm | cpu), its adapter/device, and why it was chosen. */
+export interface BackendUsed {
+  name: string
+  adapter: string
+  why: string
 }
 
 export interface InspectedWindow {

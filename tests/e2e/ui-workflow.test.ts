@@ -246,7 +246,7 @@ describe.runIf(enabled)('workstation UI', () => {
   it('starts a tiny MCM+KD run from the training view and follows it to 100%', async () => {
     await page.getByTestId('nav-Training').click()
     await page.getByTestId('train-form').waitFor()
-    await expect(page.getByTestId('backend-note').textContent()).resolves.toMatch(/Backend: (cpu|wasm)\. /)
+    await expect(page.getByTestId('backend-note').textContent()).resolves.toMatch(/Backend: (auto|cpu|wasm)\. /)
     // validation: an out-of-range mask ratio is refused with the field named, and Start is disabled
     await page.getByTestId('train-mask-ratio').fill('1.5')
     await expect(page.getByTestId('train-problems').textContent()).resolves.toContain('mask.ratio')

@@ -76,7 +76,7 @@ export const checks: Check[] = [
     run: async (target) => {
       await useBackend('cpu')
       const seedModel = createModel('smallcnn', { width: 8, depth: 3, seed: 7 })
-      const weights = exportStateDict(seedModel)
+      const weights = await exportStateDict(seedModel)
       seedModel.dispose()
       return compare(target, () => {
         const model = createModel('smallcnn', { width: 8, depth: 3 })

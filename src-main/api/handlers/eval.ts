@@ -37,7 +37,8 @@ export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
     teacher_probe_r2_before: evaluation?.teacherProbe?.before ?? null,
     teacher_probe_r2_after: evaluation?.teacherProbe?.after ?? null,
     epochs: finite(run.config.epochs),
-    backend: typeof run.config.backend === 'string' ? run.config.backend : null,
+    // what the run used (recorded since backend selection: name and adapter), else its configured setting
+    backend: evaluation?.backend ? `${evaluation.backend.name} (${evaluation.backend.adapter})` : typeof run.config.backend === 'string' ? run.config.backend : null,
     // the trainer does not report a throughput figure in its job result yet: null unless it does
     train_images_per_s: finite(result['trainImagesPerS']) ?? finite(result['train_images_per_s']),
     ...(evaluation ? { metric: `held-out masked-patch ${evaluation.metric} (${evaluation.maskedPatches} patches, ${evaluation.windows} windows)` } : {}),

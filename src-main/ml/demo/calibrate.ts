@@ -85,10 +85,10 @@ export async function cohortFeatureBags(model: ZooModel, slides: CohortPatches[]
  * 5-fold patient-level CV of one aggregator on one feature set (splits depend only on the cohort and the seed).
  * Quirk: ABMIL's gradient needs UnsortedSegmentSum, which tfjs-wasm lacks: run this on the cpu backend.
  */
-export function crossValidateBags(name: string, bags: FeatureBag[], seed = 7, aggregator: 'abmil' | 'mean' = 'abmil'): CalibrationResult {
+export async function crossValidateBags(name: string, bags: FeatureBag[], seed = 7, aggregator: 'abmil' | 'mean' = 'abmil'): Promise<CalibrationResult> {
   const started = Date.now()
   const splits = makeSplits(bags.map((b) => ({ slideId: b.slideId, label: b.label, patientId: b.patientId })), { k: 5, seed })
-  const cv = crossValidate(bags, splits, { aggregator, classes: 2, seed, learningRate: 5e-4, maxEpochs: 40, patience: 8 })
+  const cv = await crossValidate(bags, splits, { aggregator, classes: 2, seed, learningRate: 5e-4, maxEpochs: 40, patience: 8 })
   const folds = cv.folds.map((f) => f.auc)
   return { model: name, aucMean: folds.reduce((a, b) => a + b, 0) / folds.length, aucFolds: folds, aucPooled: auc(cv.oof), seconds: (Date.now() - started) / 1000 }
 }

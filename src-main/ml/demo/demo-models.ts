@@ -171,7 +171,7 @@ export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir:
       })
       const weightsFile = `${spec.name}.safetensors`
       const tmp = join(o.outDir, `${weightsFile}.tmp-${process.pid}`)
-      saveSafetensorsFile(model, tmp)
+      await saveSafetensorsFile(model, tmp)
       renameSync(tmp, join(o.outDir, weightsFile))
       models[spec.role] = {
         ...model.manifest,

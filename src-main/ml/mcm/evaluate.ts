@@ -31,7 +31,7 @@ export async function evaluateModels(m: McmModels, source: McmDataSource, target
     const chunk = items.slice(i, i + cfg.batchWindows)
     const b = await buildBatch(source, targetSet, chunk, cfg, m.student, signal)
     const pred = tf.tidy(() => forwardBatch(m, b, cfg, source.patchSize, td, { training: false, studentFrozen: true }).predictions)
-    const values = pred.dataSync() as Float32Array
+    const values = (await pred.data()) as Float32Array
     pred.dispose()
     chunk.forEach((_it, w) => {
       const scores: WindowScores = { l1: [], cos: [] }

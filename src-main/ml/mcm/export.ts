@@ -23,17 +23,17 @@ export interface ExportedStudent {
  * Zoo students (exportSafetensors) are written by the zoo's writer: torchvision/timm names, torch layout, loadable by
  * the registry and features.extract. The built-in tiny CNN is written here in TF.js layout (conv kernels HWIO).
  */
-export function writeStudentExport(
+export async function writeStudentExport(
   dir: string,
   tensors: Record<string, TensorBlob>,
-  student: { exportSafetensors?(file: string): string },
+  student: { exportSafetensors?(file: string): Promise<string> },
   manifest: Record<string, unknown>
-): ExportedStudent {
+): Promise<ExportedStudent> {
   mkdirSync(dir, { recursive: true })
   const weightsPath = join(dir, 'student.safetensors')
   let layout = 'tfjs-hwio'
   if (student.exportSafetensors) {
-    student.exportSafetensors(weightsPath)
+    await student.exportSafetensors(weightsPath)
     layout = 'torch'
   } else {
     writeFileSync(weightsPath, encodeSafetensors(tensors, { format: 'pt', layout: 'tfjs (conv kernels HWIO)', producer: 'tessera train.mcm' }))

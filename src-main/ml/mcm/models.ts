@@ -51,9 +51,11 @@ const groups = (m: McmModels): [string, NamedParam[]][] => [
   ['kd', m.kdHead]
 ]
 
-export function exportModelTensors(m: McmModels): Record<string, TensorBlob> {
+/** Every weight and statistic of the models, read asynchronously (checkpoints). */
+export async function exportModelTensors(m: McmModels): Promise<Record<string, TensorBlob>> {
   const out: Record<string, TensorBlob> = {}
-  for (const [g, params] of groups(m)) for (const [k, v] of Object.entries(readParams(params))) out[`${g}/${k}`] = v
+  const read = await Promise.all(groups(m).map(([, params]) => readParams(params)))
+  groups(m).forEach(([g], i) => { for (const [k, v] of Object.entries(read[i] as Record<string, TensorBlob>)) out[`${g}/${k}`] = v })
   return out
 }
 

@@ -49,32 +49,48 @@ export class AdamW {
     return this.groups.flatMap((g) => g.params.map((p) => p.variable))
   }
 
-  /** Global L2 norm of the gradients (a plain number; NaN/Infinity when a gradient is not finite). */
-  static globalNorm(grads: tf.NamedTensorMap): number {
-    const parts = Object.values(grads)
-    if (parts.length === 0) return 0
-    const sq = tf.tidy(() => tf.addN(parts.map((g) => tf.sum(tf.square(g)))))
-    const n = Math.sqrt(sq.dataSync()[0] ?? NaN)
+  /**
+   * Sum of squares of `parts` as a scalar tensor. Quirk: not tf.addN — tfjs-webgpu binds all N inputs to one shader,
+   * and past the adapter's maxStorageBuffersPerShaderStage (8 by default) the pipeline is invalid, the whole submit is
+   * dropped and later reads return stale buffers (found on lavapipe: wrong norms, so wrong clipping). A left fold of
+   * adds sums in addN's order, so cpu stays bit-identical.
+   */
+  private static sumSquares(parts: readonly tf.Tensor[]): tf.Scalar {
+    if (parts.length === 0) return tf.scalar(0)
+    return tf.tidy(() => parts.map((g) => tf.sum(tf.square(g))).reduce((acc, t) => tf.add(acc, t)) as tf.Scalar)
+  }
+
+  /** Squared global L2 norm of the gradients as a scalar tensor (stays on the device). */
+  static squaredNorm(grads: tf.NamedTensorMap): tf.Scalar {
+    return AdamW.sumSquares(Object.values(grads))
+  }
+
+  /** Global L2 norm of the gradients (a plain number; NaN/Infinity when a gradient is not finite), read asynchronously. */
+  static async globalNorm(grads: tf.NamedTensorMap): Promise<number> {
+    const sq = AdamW.squaredNorm(grads)
+    const n = Math.sqrt((await sq.data())[0] ?? NaN)
     sq.dispose()
     return n
   }
 
-  /**
-   * L2 norm of each group's gradients (NaN/Infinity when not finite), read back in one transfer. Groups without any
-   * gradient get 0.
-   */
+  /** Squared L2 norm of each group's gradients, in group order, as one tensor on the device (groups without any: 0). */
+  groupSquaredNorms(grads: tf.NamedTensorMap): tf.Tensor1D {
+    return tf.tidy(() =>
+      tf.stack(this.groups.map((g) => AdamW.sumSquares(g.params.map((p) => grads[p.variable.name]).filter((t): t is tf.Tensor => t !== undefined))))
+    ) as tf.Tensor1D
+  }
+
+  /** Group norms from groupSquaredNorms' values (NaN/Infinity when not finite). */
+  normsByGroup(squared: ArrayLike<number>): Record<string, number> {
+    return Object.fromEntries(this.groups.map((g, i) => [g.name, Math.sqrt(squared[i] ?? NaN)]))
+  }
+
+  /** L2 norm of each group's gradients, read back in one transfer. */
   async groupNorms(grads: tf.NamedTensorMap): Promise<Record<string, number>> {
-    const sums = tf.tidy(() =>
-      tf.stack(
-        this.groups.map((g) => {
-          const parts = g.params.map((p) => grads[p.variable.name]).filter((t): t is tf.Tensor => t !== undefined)
-          return parts.length === 0 ? tf.scalar(0) : tf.addN(parts.map((t) => tf.sum(tf.square(t))))
-        })
-      )
-    )
+    const sums = this.groupSquaredNorms(grads)
     const data = await sums.data()
     sums.dispose()
-    return Object.fromEntries(this.groups.map((g, i) => [g.name, Math.sqrt(data[i] ?? NaN)]))
+    return this.normsByGroup(data)
   }
 
   /**
@@ -108,11 +124,14 @@ export class AdamW {
     }
   }
 
-  exportState(): { t: number; tensors: Record<string, TensorBlob> } {
+  /** Moments and step count for a checkpoint; the moments are read asynchronously, all at once. */
+  async exportState(): Promise<{ t: number; tensors: Record<string, TensorBlob> }> {
+    const t = this.t
+    const entries = [...[...this.m].map(([k, v]) => [`m/${k}`, v] as const), ...[...this.v].map(([k, v]) => [`v/${k}`, v] as const)]
+    const data = await Promise.all(entries.map(([, v]) => v.data() as Promise<Float32Array>))
     const tensors: Record<string, TensorBlob> = {}
-    for (const [k, t] of this.m) tensors[`m/${k}`] = { shape: [...t.shape], data: t.dataSync() as Float32Array }
-    for (const [k, t] of this.v) tensors[`v/${k}`] = { shape: [...t.shape], data: t.dataSync() as Float32Array }
-    return { t: this.t, tensors }
+    entries.forEach(([k, v], i) => { tensors[k] = { shape: [...v.shape], data: data[i] as Float32Array } })
+    return { t, tensors }
   }
 
   importState(state: { t: number; tensors: Record<string, TensorBlob> }, where: string): void {

@@ -26,9 +26,11 @@ export interface TensorBlob {
   data: Float32Array
 }
 
-export function readParams(params: readonly NamedParam[]): Record<string, TensorBlob> {
+/** Values of `params`, read asynchronously (all reads issued at once: webgpu batches them; no pipeline stall). */
+export async function readParams(params: readonly NamedParam[]): Promise<Record<string, TensorBlob>> {
+  const data = await Promise.all(params.map((p) => p.variable.data() as Promise<Float32Array>))
   const out: Record<string, TensorBlob> = {}
-  for (const p of params) out[p.name] = { shape: [...p.variable.shape], data: p.variable.dataSync() as Float32Array }
+  params.forEach((p, i) => { out[p.name] = { shape: [...p.variable.shape], data: data[i] as Float32Array } })
   return out
 }
 

@@ -1,7 +1,6 @@
 // Orchestrates one MCM+KD run: split → plan → main phase → frozen-student control → held-out evaluation (before,
 // after, control, visible-mean baseline) → inspection data → exported student. Each phase resumes from its checkpoints.
-import * as tf from '@tensorflow/tfjs'
-import { useBackend } from '../backend'
+import { selectBackend } from '../backend'
 import { join } from 'node:path'
 import type { ErrorMap, InspectedWindow, LossPoint, McmConfig, McmEvaluation } from '../../../src-shared/contracts/train'
 import type { BatchInput } from './batch'
@@ -52,15 +51,11 @@ export interface McmRunOutput {
   heldOutSlides: string[]
 }
 
-/** cpu (deterministic, tests) or wasm with the zoo's gradient shims (ml/backend.ts). */
-export async function selectBackend(name: McmConfig['backend']): Promise<void> {
-  if (tf.getBackend() === name) return
-  await useBackend(name)
-}
-
 export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
   const { cfg, source, hooks = {} } = input
-  await selectBackend(cfg.backend)
+  // the same selection as everywhere (ml/backend.ts); recorded with the evaluation
+  const backend = await selectBackend(cfg.backend)
+  hooks.notice?.(`backend: ${backend.name} on ${backend.adapter} (${backend.why})`)
   const grids = source.slides()
   const split = splitSlides(grids.map((g) => g.slide), cfg.heldOut)
   const trainGrids = grids.filter((g) => split.train.includes(g.slide))
@@ -141,7 +136,8 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       after: after.meanL1,
       control: control ? control.meanL1 : null,
       visibleMeanBaseline: baseline,
-      ...(probe ? { teacherProbe: probe } : {})
+      ...(probe ? { teacherProbe: probe } : {}),
+      backend
     }
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
 
@@ -150,8 +146,8 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       weightNaming: 'tessera-tfjs',
       options: { featureDim: main.models.student.featureDim }
     }
-    const studentTensors = { ...readParams(main.models.student.params), ...readParams(main.models.student.state) }
-    const exported = writeStudentExport(join(input.runDir, 'model'), studentTensors, main.models.student, {
+    const studentTensors = { ...(await readParams(main.models.student.params)), ...(await readParams(main.models.student.state)) }
+    const exported = await writeStudentExport(join(input.runDir, 'model'), studentTensors, main.models.student, {
       // registry fields (models/manifest.ts ModelManifestSchema); the worker adds `name`
       format: 'tessera-model/1',
       arch: identity.arch,
@@ -172,7 +168,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       data: { ...source.describe(), trainSlides: split.train, heldOutSlides: split.heldOut, windows: plan.length },
       config: cfg,
       configHash: configHash(cfg),
-      backend: tf.getBackend(),
+      backend: backend.name,
       evaluation
     })
     hooks.progress?.(1, `done: held-out masked L1 ${evaluation.before.toFixed(4)} → ${evaluation.after.toFixed(4)}`)

@@ -28,7 +28,7 @@ export interface StudentModel {
   /** x: [N, p, p, 3] normalised → features [N, featureDim]; stateUpdates are applied by the trainer after a good step */
   forward(x: tf.Tensor4D, mode: StudentForwardMode): { features: tf.Tensor2D; stateUpdates: StateUpdate[] }
   /** zoo students write torch-named safetensors themselves; returns the weight hash */
-  exportSafetensors?(file: string): string
+  exportSafetensors?(file: string): Promise<string>
   /** zoo identity for the output manifest (arch, weight naming, architecture options) */
   zooIdentity?(): { arch: string; weightNaming: string; options: Record<string, number | string | boolean> }
   dispose(): void

@@ -44,17 +44,19 @@ async function featuresOf(source: McmDataSource, students: readonly StudentModel
     if (signal?.aborted) throw new CancelledError()
     const chunk = cells.slice(from, from + CHUNK)
     const rgb = await mapLimit(chunk, 4, (c) => source.readPatch(c.slide, c.index, signal))
-    students.forEach((student, k) => {
+    // both students' forwards are queued before the one async read of the chunk
+    const features = students.map((student) => {
       const pixels = new Float32Array(chunk.length * p * p * 3)
       rgb.forEach((patch, i) => writeStudentInput(patch, p, IDENTITY_AUGMENT, student.mean, student.std, pixels, i * p * p * 3))
-      const features = tf.tidy(() => {
+      return tf.tidy(() => {
         const r = student.forward(atStudentSize(tf.tensor4d(pixels, [chunk.length, p, p, 3]), student), { training: false, freezeBnStats: true })
         for (const u of r.stateUpdates) u.value.dispose()
         return r.features
       })
-      ;(out[k] as Float32Array).set(features.dataSync(), from * student.featureDim)
-      features.dispose()
     })
+    const values = await Promise.all(features.map((f) => f.data() as Promise<Float32Array>))
+    tf.dispose(features)
+    students.forEach((student, k) => (out[k] as Float32Array).set(values[k] as Float32Array, from * student.featureDim))
   }
   return out
 }

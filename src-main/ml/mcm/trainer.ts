@@ -125,8 +125,7 @@ export class McmTrainer {
   }
 
   private async checkpoint(): Promise<void> {
-    const opt = this.optimizer.exportState()
-    const tensors = exportModelTensors(this.models)
+    const [opt, tensors] = await Promise.all([this.optimizer.exportState(), exportModelTensors(this.models)])
     for (const [k, v] of Object.entries(opt.tensors)) tensors[`opt/${k}`] = v
     const { bin, index } = packTensors(tensors)
     const state: TrainerState = {
@@ -185,10 +184,14 @@ export class McmTrainer {
         updates = r.stateUpdates
         return r.loss
       }, varList)
-      let loss = value.dataSync()[0] ?? NaN
-      value.dispose()
+      // the step's one readback: the loss and each group's squared gradient norm, both reads issued together
+      // (tfjs-webgpu copies them in one submit). No synchronous read: it stalls a GPU pipeline.
+      const sqNorms = this.optimizer.groupSquaredNorms(grads)
+      const [lossData, sqData] = await Promise.all([value.data(), sqNorms.data()])
+      tf.dispose([value, sqNorms])
+      let loss = lossData[0] ?? NaN
       if (this.o.injectNonFiniteAt?.includes(this.step)) loss = NaN
-      const norms = await this.optimizer.groupNorms(grads)
+      const norms = this.optimizer.normsByGroup(sqData)
       const norm = Math.sqrt(Object.values(norms).reduce((a, n) => a + n * n, 0))
       const lr = cfg.optim.lrPredictor * scale
       const finite = Number.isFinite(loss) && Number.isFinite(norm)

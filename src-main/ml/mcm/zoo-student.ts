@@ -58,7 +58,7 @@ export class ZooStudent implements StudentModel {
   }
 
   /** Torch-named, torch-layout safetensors via the zoo's writer; returns the layout-independent weight hash. */
-  exportSafetensors(file: string): string {
+  exportSafetensors(file: string): Promise<string> {
     return saveSafetensorsFile(this.model, file)
   }
 

@@ -47,7 +47,7 @@ export interface CrossValidationOptions {
   onProgress?: (doneFraction: number, message: string) => void
 }
 
-export function crossValidate(bags: readonly FeatureBag[], splits: Splits, options: CrossValidationOptions): CrossValidationResult {
+export async function crossValidate(bags: readonly FeatureBag[], splits: Splits, options: CrossValidationOptions): Promise<CrossValidationResult> {
   const started = Date.now()
   if (bags.length === 0) throw new Error('no bags to evaluate')
   const dim = bags[0]!.dim
@@ -77,7 +77,7 @@ export function crossValidate(bags: readonly FeatureBag[], splits: Splits, optio
     })
   try {
     for (const fold of splits.folds) {
-      const trained = trainMil(config, pick(fold.train), pick(fold.validation), {
+      const trained = await trainMil(config, pick(fold.train), pick(fold.validation), {
         seed: deriveSeed(options.seed, 'fold', fold.fold),
         learningRate: options.learningRate,
         maxEpochs: options.maxEpochs,
@@ -93,7 +93,7 @@ export function crossValidate(bags: readonly FeatureBag[], splits: Splits, optio
       try {
         for (const bag of pick(fold.test)) {
           const i = indexOf.get(bag.slideId) as number
-          const out = predictBag(trained.model, bag.x)
+          const out = await predictBag(trained.model, bag.x)
           probs.set(out.probs, i * options.classes)
           patchScores.set(bag.slideId, out.patchScores)
         }

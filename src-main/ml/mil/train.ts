@@ -53,19 +53,27 @@ function weightedLoss(model: MilModel, bag: TensorBag, weight: number): tf.Scala
   return tf.mul(tf.neg(tf.sum(tf.mul(tf.logSoftmax(logits), tf.tensor1d(oneHot)))), weight) as tf.Scalar
 }
 
-/** Weighted mean loss over bags without gradients (validation / monitoring). */
-export function evaluateLoss(model: MilModel, bags: readonly TensorBag[], weights: readonly number[]): number {
+/** Weighted mean loss over bags without gradients (validation / monitoring): one async read for all bags. */
+export async function evaluateLoss(model: MilModel, bags: readonly TensorBag[], weights: readonly number[]): Promise<number> {
+  if (bags.length === 0) return NaN
+  const losses = tf.tidy(() => tf.stack(bags.map((bag) => weightedLoss(model, bag, weights[bag.label] ?? 0))))
+  const values = await losses.data()
+  losses.dispose()
   let sum = 0
   let norm = 0
-  for (const bag of bags) {
-    const w = weights[bag.label] ?? 0
-    sum += tf.tidy(() => weightedLoss(model, bag, w).dataSync()[0] as number)
-    norm += w
-  }
+  // summed in JS (double) in bag order, exactly as the per-bag reads did: cpu results stay bit-identical
+  bags.forEach((bag, i) => {
+    sum += values[i] as number
+    norm += weights[bag.label] ?? 0
+  })
   return norm === 0 ? NaN : sum / norm
 }
 
-export function trainMil(config: MilConfig, train: readonly TensorBag[], validation: readonly TensorBag[], options: TrainOptions): TrainResult {
+/**
+ * Trains one aggregator. No synchronous reads (a GPU pipeline would stall on each): the per-bag losses stay on the
+ * device and are read once per epoch, then summed in JS in bag order as before.
+ */
+export async function trainMil(config: MilConfig, train: readonly TensorBag[], validation: readonly TensorBag[], options: TrainOptions): Promise<TrainResult> {
   if (train.length === 0) throw new Error('MIL training needs at least one training bag')
   const weights = options.classWeights ?? inverseFrequencyWeights(train.map((b) => b.label), config.classes)
   const model = createMilModel(config, options.seed)
@@ -79,24 +87,40 @@ export function trainMil(config: MilConfig, train: readonly TensorBag[], validat
   const history: EpochRecord[] = []
   try {
     for (let epoch = 1; epoch <= options.maxEpochs; epoch++) {
+      const costs: tf.Scalar[] = []
+      const costWeights: number[] = []
+      try {
+        for (const bag of shuffled(train, orderRng)) {
+          if (options.signal?.aborted) throw new Error('cancelled')
+          const w = weights[bag.label] ?? 0
+          const cost = optimizer.minimize(() => weightedLoss(model, bag, w), true, model.variables)
+          if (cost) {
+            costs.push(cost)
+            costWeights.push(w)
+          }
+        }
+      } catch (e) {
+        tf.dispose(costs)
+        throw e
+      }
       let sum = 0
       let norm = 0
-      for (const bag of shuffled(train, orderRng)) {
-        if (options.signal?.aborted) throw new Error('cancelled')
-        const w = weights[bag.label] ?? 0
-        const cost = optimizer.minimize(() => weightedLoss(model, bag, w), true, model.variables)
-        if (cost) {
-          sum += cost.dataSync()[0] as number
+      if (costs.length > 0) {
+        const all = tf.stack(costs)
+        tf.dispose(costs)
+        const values = await all.data()
+        all.dispose()
+        costWeights.forEach((w, i) => {
+          sum += values[i] as number
           norm += w
-          cost.dispose()
-        }
+        })
       }
       const trainLoss = norm === 0 ? NaN : sum / norm
-      const validationLoss = validation.length > 0 ? evaluateLoss(model, validation, weights) : null
+      const validationLoss = validation.length > 0 ? await evaluateLoss(model, validation, weights) : null
       const record = { epoch, trainLoss, validationLoss }
       history.push(record)
       options.onEpoch?.(record)
-      const monitored = validationLoss ?? evaluateLoss(model, monitor, weights)
+      const monitored = validationLoss ?? (await evaluateLoss(model, monitor, weights))
       // strict improvement by a hair, so float noise does not keep a plateau alive
       if (monitored < best - 1e-6) {
         best = monitored
@@ -117,13 +141,14 @@ export function trainMil(config: MilConfig, train: readonly TensorBag[], validat
   }
 }
 
-/** Class probabilities and per-patch scores of one bag. */
-export function predictBag(model: MilModel, x: tf.Tensor2D): { probs: Float64Array; patchScores: Float32Array } {
+/** Class probabilities and per-patch scores of one bag (read asynchronously). */
+export async function predictBag(model: MilModel, x: tf.Tensor2D): Promise<{ probs: Float64Array; patchScores: Float32Array }> {
   const [probs, scores] = tf.tidy(() => {
     const out = model.forward(x)
     return [tf.softmax(out.logits), out.patchScores]
   })
-  const result = { probs: Float64Array.from((probs as tf.Tensor).dataSync()), patchScores: Float32Array.from((scores as tf.Tensor).dataSync()) }
+  const [p, sc] = await Promise.all([(probs as tf.Tensor).data(), (scores as tf.Tensor).data()])
+  const result = { probs: Float64Array.from(p), patchScores: Float32Array.from(sc) }
   tf.dispose([probs as tf.Tensor, scores as tf.Tensor])
   return result
 }

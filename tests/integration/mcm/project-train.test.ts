@@ -22,8 +22,8 @@ describe('train.mcm on project slides', () => {
     const dir = tempDir('mcm-proj-')
     await generateCohort({ outDir: join(dir, 'cohort'), seed: 3, overrides: { width: 1024, height: 1024, slides: 4, patientsWithTwoSlides: 0 } })
     await tf.setBackend('cpu')
-    saveSafetensorsFile(createModel('smallcnn', { seed: 1, width: 8, depth: 3, inputSize: 32 }), join(dir, 'student.safetensors'))
-    saveSafetensorsFile(createModel('smallcnn', { seed: 2, width: 16, depth: 3, inputSize: 32 }), join(dir, 'teacher.safetensors'))
+    await saveSafetensorsFile(createModel('smallcnn', { seed: 1, width: 8, depth: 3, inputSize: 32 }), join(dir, 'student.safetensors'))
+    await saveSafetensorsFile(createModel('smallcnn', { seed: 2, width: 16, depth: 3, inputSize: 32 }), join(dir, 'teacher.safetensors'))
     lap('cohort + models')
 
     const c = (core = createCore({ dbPath: join(dir, 't.db'), door: 'cli' }))

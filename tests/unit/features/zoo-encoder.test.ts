@@ -12,7 +12,7 @@ describe('zoo encoder adapter', () => {
   it('encodes NCHW batches exactly as the zoo model does on NHWC', async () => {
     const file = join(tempDir(), 'small.safetensors')
     const model = createModel('smallcnn', { width: 4, depth: 2, inputSize: 16, seed: 3 })
-    saveSafetensorsFile(model, file)
+    await saveSafetensorsFile(model, file)
     const s = 16
     const n = 3
     const nchw = new Float32Array(n * 3 * s * s).map((_, i) => Math.sin(i * 0.37))

@@ -41,9 +41,9 @@ function trainer(over: McmConfigInput, phase: 'main' | 'control' = 'main', extra
   })
 }
 
-const snapshot = (t: McmTrainer, which: 'student' | 'state' | 'predictor'): string => {
+const snapshot = async (t: McmTrainer, which: 'student' | 'state' | 'predictor'): Promise<string> => {
   const p = which === 'student' ? t.models.student.params : which === 'state' ? t.models.student.state : t.models.predictor.params
-  return JSON.stringify(Object.values(readParams(p)).map((x) => Array.from(x.data)))
+  return JSON.stringify(Object.values(await readParams(p)).map((x) => Array.from(x.data)))
 }
 
 describe('schedule', () => {
@@ -59,7 +59,7 @@ describe('schedule', () => {
 })
 
 describe('AdamW', () => {
-  it('decays weights with zero gradient (decoupled) and skips biases; clipping scales the gradient', () => {
+  it('decays weights with zero gradient (decoupled) and skips biases; clipping scales the gradient', async () => {
     const o = McmConfig.parse({ optim: { weightDecay: 0.5 } }).optim
     const w = { name: 'w', variable: tf.variable(tf.ones([2, 2])), decay: true }
     const b = { name: 'b', variable: tf.variable(tf.ones([2])), decay: false }
@@ -70,44 +70,44 @@ describe('AdamW', () => {
     const opt2 = new AdamW([{ name: 'g', params: [b], lr: 0.1 }], o)
     opt2.apply({ [b.variable.name]: tf.fill([2], 4) }, 1, 0.25)
     // first moment after one step = (1 − β1) · clip · g
-    expect(opt2.exportState().tensors['m/g/b']?.data[0]).toBeCloseTo(0.1 * 0.25 * 4)
-    expect(AdamW.globalNorm({ a: tf.tensor([3, 4]) })).toBeCloseTo(5)
+    expect((await opt2.exportState()).tensors['m/g/b']?.data[0]).toBeCloseTo(0.1 * 0.25 * 4)
+    expect(await AdamW.globalNorm({ a: tf.tensor([3, 4]) })).toBeCloseTo(5)
   })
 })
 
 describe('trainer options', () => {
   it('separate learning rates: lrStudent = 0 leaves the student unchanged while the predictor learns', async () => {
     const t = trainer({ optim: { lrStudent: 0, lrPredictor: 1e-2, weightDecay: 0 }, freezeBnStats: true })
-    const s0 = snapshot(t, 'student')
-    const p0 = snapshot(t, 'predictor')
+    const s0 = await snapshot(t, 'student')
+    const p0 = await snapshot(t, 'predictor')
     await t.run()
-    expect(snapshot(t, 'student')).toBe(s0)
-    expect(snapshot(t, 'predictor')).not.toBe(p0)
+    expect(await snapshot(t, 'student')).toBe(s0)
+    expect(await snapshot(t, 'predictor')).not.toBe(p0)
     t.dispose()
   })
 
   it('the control (student frozen) trains only the predictor and keeps BN statistics', async () => {
     const t = trainer({}, 'control')
-    const s0 = snapshot(t, 'student')
-    const st0 = snapshot(t, 'state')
-    const p0 = snapshot(t, 'predictor')
+    const s0 = await snapshot(t, 'student')
+    const st0 = await snapshot(t, 'state')
+    const p0 = await snapshot(t, 'predictor')
     await t.run()
-    expect(snapshot(t, 'student')).toBe(s0)
-    expect(snapshot(t, 'state')).toBe(st0)
-    expect(snapshot(t, 'predictor')).not.toBe(p0)
+    expect(await snapshot(t, 'student')).toBe(s0)
+    expect(await snapshot(t, 'state')).toBe(st0)
+    expect(await snapshot(t, 'predictor')).not.toBe(p0)
     t.dispose()
   })
 
   it('freezeBnStats keeps running statistics; without it they move', async () => {
     const frozen = trainer({ freezeBnStats: true })
-    const st0 = snapshot(frozen, 'state')
+    const st0 = await snapshot(frozen, 'state')
     await frozen.run()
-    expect(snapshot(frozen, 'state')).toBe(st0)
-    expect(snapshot(frozen, 'student')).not.toBe(snapshot(trainer({ freezeBnStats: true }), 'student'))
+    expect(await snapshot(frozen, 'state')).toBe(st0)
+    expect(await snapshot(frozen, 'student')).not.toBe(await snapshot(trainer({ freezeBnStats: true }), 'student'))
     frozen.dispose()
     const live = trainer({ freezeBnStats: false })
     await live.run()
-    expect(snapshot(live, 'state')).not.toBe(st0)
+    expect(await snapshot(live, 'state')).not.toBe(st0)
     live.dispose()
   })
 
@@ -117,10 +117,10 @@ describe('trainer options', () => {
     const a = trainer({ maxSteps: 1 }, 'main', { losses: plain })
     await a.run()
     const b = trainer({ maxSteps: 1, loss: { visibleKdWeight: 0.5 } }, 'main', { losses: withKd })
-    const kd0 = JSON.stringify(Object.values(readParams(b.models.kdHead)).map((x) => Array.from(x.data)))
+    const kd0 = JSON.stringify(Object.values(await readParams(b.models.kdHead)).map((x) => Array.from(x.data)))
     await b.run()
     expect(withKd[0]).toBeGreaterThan((plain[0] as number) + 0.01)
-    expect(JSON.stringify(Object.values(readParams(b.models.kdHead)).map((x) => Array.from(x.data)))).not.toBe(kd0)
+    expect(JSON.stringify(Object.values(await readParams(b.models.kdHead)).map((x) => Array.from(x.data)))).not.toBe(kd0)
     a.dispose()
     b.dispose()
   })
@@ -138,22 +138,22 @@ describe('trainer options', () => {
   it('s = 1 (no-context KD ablation) trains with nothing masked: every patch is its own target', async () => {
     const losses: number[] = []
     const t = trainer({ window: { size: 1 }, maxSteps: 3 }, 'main', { losses })
-    const p0 = snapshot(t, 'predictor')
+    const p0 = await snapshot(t, 'predictor')
     await t.run()
     expect(losses.length).toBe(3)
     expect(losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true)
-    expect(snapshot(t, 'predictor')).not.toBe(p0)
+    expect(await snapshot(t, 'predictor')).not.toBe(p0)
     t.dispose()
   })
 
   it('a non-finite loss discards the step (weights kept) with a clear notice; 3 in a row stop the phase', async () => {
     const notices: string[] = []
     const t = trainer({ maxSteps: 1 }, 'main', { inject: [0], notices })
-    const s0 = snapshot(t, 'student')
-    const p0 = snapshot(t, 'predictor')
+    const s0 = await snapshot(t, 'student')
+    const p0 = await snapshot(t, 'predictor')
     await t.run()
-    expect(snapshot(t, 'student')).toBe(s0)
-    expect(snapshot(t, 'predictor')).toBe(p0)
+    expect(await snapshot(t, 'student')).toBe(s0)
+    expect(await snapshot(t, 'predictor')).toBe(p0)
     expect(notices.join()).toMatch(/step 1: non-finite loss \(NaN\); the update was discarded/)
     t.dispose()
     const t3 = trainer({ maxSteps: 5, data: { source: 'synthetic', synthetic: { slides: 2, cols: 9, rows: 9, holes: 0 } } }, 'main', { inject: [1, 2, 3] })

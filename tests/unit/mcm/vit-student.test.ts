@@ -45,7 +45,7 @@ function trainer(over: McmConfigInput): McmTrainer {
 }
 
 describe('optimizer state keyed by owner and name', () => {
-  it('two groups with the same parameter name keep separate moments (each update equals a one-group AdamW)', () => {
+  it('two groups with the same parameter name keep separate moments (each update equals a one-group AdamW)', async () => {
     const o = McmConfig.parse({ optim: { weightDecay: 0 } }).optim
     const mk = (): { name: string; variable: tf.Variable; decay: boolean } => ({ name: 'norm.weight', variable: tf.variable(tf.ones([2])), decay: false })
     const [a, b, solo] = [mk(), mk(), mk()]
@@ -56,7 +56,7 @@ describe('optimizer state keyed by owner and name', () => {
       alone.apply({ [solo.variable.name]: tf.fill([2], 1) }, 1, 1)
     }
     expect(Array.from(a.variable.dataSync())).toEqual(Array.from(solo.variable.dataSync()))
-    const keys = Object.keys(both.exportState().tensors)
+    const keys = Object.keys((await both.exportState()).tensors)
     expect(keys).toContain('m/student/norm.weight')
     expect(keys).toContain('m/predictor/norm.weight')
   })
@@ -78,7 +78,7 @@ describe('optimizer state keyed by owner and name', () => {
   it('a ViT-S-shaped student and a same-width predictor keep distinct moments for each shared name', { timeout: 60_000 }, async () => {
     const t = trainer({ predictor: { depth: 1 } })
     await t.run()
-    const exported = (t as unknown as { optimizer: AdamW }).optimizer.exportState().tensors
+    const exported = (await (t as unknown as { optimizer: AdamW }).optimizer.exportState()).tensors
     const s = exported['m/student/blocks.0.attn.qkv.weight']
     const p = exported['m/predictor/blocks.0.attn.qkv.weight']
     expect(s && p).toBeTruthy()

@@ -20,10 +20,10 @@ const splits = makeSplits(
 const options = { classes: 2, seed: 3, learningRate: 5e-3, maxEpochs: 15, patience: 4, hidden: 16, attentionDim: 8 }
 
 describe('crossValidate', () => {
-  it('ABMIL learns the lesion signal, attends to lesion patches, and is deterministic', () => {
+  it('ABMIL learns the lesion signal, attends to lesion patches, and is deterministic', async () => {
     const before = tf.memory().numTensors
-    const a = crossValidate(bags, splits, { ...options, aggregator: 'abmil' })
-    const b = crossValidate(bags, splits, { ...options, aggregator: 'abmil' })
+    const a = await crossValidate(bags, splits, { ...options, aggregator: 'abmil' })
+    const b = await crossValidate(bags, splits, { ...options, aggregator: 'abmil' })
     expect(tf.memory().numTensors).toBe(before)
     expect(a.folds).toHaveLength(3)
     const meanAuc = a.folds.reduce((s, f) => s + f.auc, 0) / a.folds.length
@@ -43,17 +43,17 @@ describe('crossValidate', () => {
     expect(lesionMass / positives).toBeGreaterThan(0.3)
     expect(a.parameters).toBe(16 * 16 + 16 + 2 * (16 * 8 + 8) + 8 + 16 * 2 + 2)
   })
-  it('mean-pool and max-pool floors run and give out-of-fold predictions for every slide', () => {
+  it('mean-pool and max-pool floors run and give out-of-fold predictions for every slide', async () => {
     for (const aggregator of ['mean', 'max'] as const) {
-      const r = crossValidate(bags, splits, { ...options, aggregator })
+      const r = await crossValidate(bags, splits, { ...options, aggregator })
       expect(r.oof.probs.every((p) => Number.isFinite(p))).toBe(true)
       expect(r.patchScores.size).toBe(bags.length)
       expect(r.parameters).toBe(16 * 2 + 2)
     }
   })
-  it('rejects bags of mixed dims and weights classes by inverse frequency', () => {
+  it('rejects bags of mixed dims and weights classes by inverse frequency', async () => {
     const mixed = [...bags.slice(0, 3), { ...bags[3]!, dim: 8, features: new Float32Array(8 * 30) }]
-    expect(() => crossValidate(mixed, splits, { ...options, aggregator: 'abmil' })).toThrow(/feature dim 8/)
+    await expect(crossValidate(mixed, splits, { ...options, aggregator: 'abmil' })).rejects.toThrow(/feature dim 8/)
     expect(inverseFrequencyWeights([0, 0, 0, 1], 2)).toEqual([4 / 6, 2])
   })
 })

@@ -23,7 +23,7 @@ describe('MIL on wasm', () => {
       await useBackend(backend)
       expect(tf.getBackend()).toBe(backend)
       for (const aggregator of ['abmil', 'mean', 'max'] as const) {
-        const r = crossValidate(bags, splits, { ...opts, aggregator })
+        const r = await crossValidate(bags, splits, { ...opts, aggregator })
         expect(r.oof.probs.every(Number.isFinite)).toBe(true)
         results[`${backend}/${aggregator}`] = r.oof.probs
       }

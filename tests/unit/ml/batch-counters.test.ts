@@ -20,7 +20,7 @@ afterAll(() => core?.close())
 describe('absent num_batches_tracked', () => {
   it('a resnet18 state dict without its counters loads and gives the same features', { timeout: 60_000 }, async () => {
     const src = createModel('resnet18', { seed: 5, inputSize: 32 })
-    const sd = exportStateDict(src)
+    const sd = await exportStateDict(src)
     const stripped = new Map([...sd].filter(([k]) => !k.endsWith('.num_batches_tracked')))
     expect(sd.size - stripped.size).toBe(20)
     const full = createModel('resnet18', { seed: 9, inputSize: 32 })
@@ -40,7 +40,7 @@ describe('absent num_batches_tracked', () => {
 
   it('model import accepts the file and says so in its report; the registered weights open', { timeout: 60_000 }, async () => {
     const dir = tempDir('nbt-')
-    const sd = exportStateDict(createModel('resnet18', { seed: 5, inputSize: 32 }))
+    const sd = await exportStateDict(createModel('resnet18', { seed: 5, inputSize: 32 }))
     const file = join(dir, 'torchvision-r18.safetensors')
     writeFileSync(file, writeSafetensors(new Map([...sd].filter(([k]) => !k.endsWith('.num_batches_tracked')))))
     core = createCore({ dbPath: join(dir, 't.db'), door: 'cli' })

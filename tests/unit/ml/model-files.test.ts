@@ -37,7 +37,7 @@ describe('model files', () => {
     const dir = tempDir()
     const a = createModel('smallcnn', { width: 8, depth: 2, seed: 5 })
     const file = join(dir, 'm.safetensors')
-    const hash = saveSafetensorsFile(a, file)
+    const hash = await saveSafetensorsFile(a, file)
     const meta = readSafetensors(new Uint8Array(readFileSync(file))).metadata
     expect(JSON.parse(meta['tessera_manifest'] ?? '{}').arch).toBe('smallcnn')
     const b = createModel('smallcnn', { width: 8, depth: 2, seed: 99 })
@@ -56,7 +56,7 @@ describe('model files', () => {
   it('TF.js export → import round-trips a zoo model', async () => {
     const dir = tempDir()
     const a = createModel('smallcnn', { width: 8, depth: 2, seed: 5 })
-    const hash = exportTfjs(a, dir)
+    const hash = await exportTfjs(a, dir)
     const b = await importTfjs(join(dir, 'model.json'))
     expect(b.manifest.arch).toBe('smallcnn')
     expect(b.manifest.weightHash).toBe(hash)
@@ -94,13 +94,16 @@ describe('model files', () => {
 })
 
 describe('state dict export', () => {
-  it('async export equals the sync one', async () => {
+  it('the (async) export holds every parameter, in torch layout, with the model values', async () => {
     await useBackend('wasm')
-    const { exportStateDict, exportStateDictAsync } = await import('../../../src-main/ml/weights')
+    const { exportStateDict, tfToTorch } = await import('../../../src-main/ml/weights')
     const m = createModel('smallcnn', { width: 4, depth: 2, seed: 2 })
-    const a = exportStateDict(m), b = await exportStateDictAsync(m)
-    expect([...b.keys()]).toEqual([...a.keys()])
-    for (const [k, t] of a) expect([...(b.get(k)?.data ?? [])]).toEqual([...t.data])
+    const b = await exportStateDict(m)
+    expect([...b.keys()]).toEqual(m.params.params.map((p) => p.name))
+    for (const p of m.params.params) {
+      const direct = tfToTorch({ shape: p.variable.shape, data: p.variable.dataSync() as Float32Array }, p.layout)
+      expect([...(b.get(p.name)?.data ?? [])]).toEqual([...direct.data])
+    }
     m.dispose()
   })
 })

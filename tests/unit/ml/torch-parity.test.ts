@@ -43,9 +43,9 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
 describe('PyTorch parity (wasm backend)', () => {
   beforeAll(async () => { await useBackend('wasm') })
 
-  it('ResNet-18 tensor names and shapes equal torchvision resnet18 (fc = Identity) state_dict, so strict=True loads', () => {
+  it('ResNet-18 tensor names and shapes equal torchvision resnet18 (fc = Identity) state_dict, so strict=True loads', async () => {
     const model = createModel('resnet18')
-    const ours = [...exportStateDict(model)].map(([name, t]) => ({ name, shape: t.shape }))
+    const ours = [...(await exportStateDict(model))].map(([name, t]) => ({ name, shape: t.shape }))
     model.dispose()
     expect(ours.map((t) => t.name).sort()).toEqual(torchNames.map((t) => t.name).sort())
     const shapes = new Map(torchNames.map((t) => [t.name, t.shape]))
