@@ -154,7 +154,8 @@ export const EvalStartRequest = z.strictObject({
   /** folder of <model>/<slide>.h5 feature files; absent = the project's feature cache */
   featuresDir: z.string().min(1).optional(),
   gridKey: z.string().min(1).optional(),
-  backend: z.enum(['cpu', 'wasm']).default('wasm'),
+  /** 'auto' = the machine's backend selection (ml/backend.ts); or one forced. The report records what was used (mil.backend). */
+  backend: z.enum(['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']).default('auto'),
   learningRate: z.number().positive().max(1).optional(),
   maxEpochs: z.number().int().min(1).max(1000).optional(),
   patience: z.number().int().min(1).max(1000).optional(),

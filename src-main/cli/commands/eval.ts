@@ -7,6 +7,7 @@ import { CliUsageError, intOption, requireString, type CliCommand } from '../com
 import { followJob } from './job'
 
 const roles: readonly ModelRole[] = ['baseline', 'finetuned', 'teacher', 'other']
+const backendChoices: readonly string[] = ['auto', 'tensorflow', 'webgpu', 'wasm', 'cpu']
 
 function list(v: unknown, name: string): string[] {
   if (typeof v !== 'string' || v.trim() === '') throw new CliUsageError(`missing --${name}`)
@@ -63,7 +64,7 @@ export const evalCommands: CliCommand[] = [
       '--force              replace an earlier evaluation export there (other folders are refused)',
       '--features-dir D     read <D>/<model>/<slide>.h5 (TRIDENT/CLAM layout) instead of the feature cache',
       '--grid-key K         pick one grid when the cache holds several for a model (its name from features list)',
-      '--backend B          wasm (default) | cpu',
+      '--backend B          auto (default: the machine\'s selection, see tessera backend) | tensorflow | webgpu | wasm | cpu',
       '--max-epochs N       per fold (default 40), with --patience N (default 8) and --lr X (default 5e-4)',
       '--resamples N        bootstrap resamples for the CIs (default 2000)',
       '--no-heatmaps        skip the per-slide GeoJSON/HDF5 heatmaps',
@@ -85,8 +86,8 @@ export const evalCommands: CliCommand[] = [
       }
       const aggregator = (v['aggregator'] as string | undefined) ?? 'abmil'
       if (!['abmil', 'mean', 'max'].includes(aggregator)) throw new CliUsageError(`--aggregator must be abmil, mean or max, got "${aggregator}"`)
-      const backend = (v['backend'] as string | undefined) ?? 'wasm'
-      if (!['wasm', 'cpu'].includes(backend)) throw new CliUsageError(`--backend must be wasm or cpu, got "${backend}"`)
+      const backend = (v['backend'] as string | undefined) ?? 'auto'
+      if (!backendChoices.includes(backend)) throw new CliUsageError(`--backend must be one of ${backendChoices.join(', ')}, got "${backend}"`)
       const finetuneRun = numberOption(v['finetune-run'], 'finetune-run')
       const request: EvalStartInput = {
         projectId: project.id,
@@ -99,7 +100,7 @@ export const evalCommands: CliCommand[] = [
         force: v['force'] === true,
         featuresDir: typeof v['features-dir'] === 'string' ? resolve(v['features-dir']) : undefined,
         gridKey: typeof v['grid-key'] === 'string' ? v['grid-key'] : undefined,
-        backend: backend as 'wasm' | 'cpu',
+        backend: backend as EvalStartInput['backend'],
         maxEpochs: v['max-epochs'] === undefined ? undefined : intOption(args, 'max-epochs', 40),
         patience: v['patience'] === undefined ? undefined : intOption(args, 'patience', 8),
         learningRate: numberOption(v['lr'], 'lr'),

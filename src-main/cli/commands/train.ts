@@ -1,7 +1,7 @@
 // CLI: train (start or resume an MCM+KD run and follow it) | run show | run list.
 import { readFileSync } from 'node:fs'
 import type { Job } from '../../../src-shared/domain/types'
-import type { McmRun, McmRunDetail } from '../../../src-shared/contracts/train'
+import { McmConfig, type McmRun, type McmRunDetail } from '../../../src-shared/contracts/train'
 import { CliUsageError, intOption, requireString, type CliCommand } from '../command'
 import { followJob } from './job'
 
@@ -29,13 +29,15 @@ export const trainCommands: CliCommand[] = [
   {
     name: 'train',
     summary: 'Fine-tune a student with MCM+KD (one epoch by default); prints the run id and output model as JSON',
-    options: { project: { type: 'string' }, student: { type: 'string' }, teacher: { type: 'string' }, config: { type: 'string' }, resume: { type: 'string' } },
+    options: { project: { type: 'string' }, student: { type: 'string' }, teacher: { type: 'string' }, config: { type: 'string' }, resume: { type: 'string' }, backend: { type: 'string' } },
     optionHelp: [
       '--project P     project name or id',
       '--student M     student model (built-in: tiny-cnn[-DIM])',
       '--teacher T     teacher whose cached features are the targets',
       '--config FILE   run config JSON (see src-shared/contracts/train.ts; defaults otherwise)',
-      '--resume RUN    resume run RUN from its last checkpoint instead of starting one'
+      '--resume RUN    resume run RUN from its last checkpoint instead of starting one',
+      '--backend B     auto (default: the machine\'s selection, see tessera backend) | tensorflow | webgpu | wasm | cpu;',
+      '                overrides the config\'s backend'
     ],
     async run(ctx, args) {
       const core = ctx.core()
@@ -48,11 +50,19 @@ export const trainCommands: CliCommand[] = [
       } else {
         const project = core.projects.resolve(requireString(args, 'project'))
         const configPath = args.values['config']
+        let config: unknown = typeof configPath === 'string' ? readConfig(configPath) : {}
+        const backend = args.values['backend']
+        if (typeof backend === 'string') {
+          const choices: readonly string[] = McmConfig.shape.backend.unwrap().options
+          if (!choices.includes(backend)) throw new CliUsageError(`--backend must be one of ${choices.join(', ')}, got "${backend}"`)
+          // a config that is not an object is left as it is: train.start refuses it with the schema's message
+          if (config !== null && typeof config === 'object' && !Array.isArray(config)) config = { ...config, backend }
+        }
         started = (await core.dispatch('train.start', {
           projectId: project.id,
           student: requireString(args, 'student'),
           teacher: requireString(args, 'teacher'),
-          config: typeof configPath === 'string' ? readConfig(configPath) : {}
+          config
         })) as { run: McmRun; job: Job }
       }
       ctx.log(`run ${started.run.id} (job ${started.job.id}) started`)

@@ -1,6 +1,6 @@
 // One downstream evaluation, end to end: labelled slides → features per model → identical patient-level folds →
 // MIL CV per model → metrics, CIs, paired comparisons → atomic export (report.json/html/csv, heatmaps, manifest).
-import { useBackend } from '../backend'
+import { selectBackend, type BackendChoice } from '../backend'
 import type { Db } from '../../store/database'
 import { labelledSlides, type LabelledSlideRecord } from '../../eval/slide-labels'
 import { bagsFromCache, bagsFromFolder, type BagSet } from '../../eval/bag-source'
@@ -27,7 +27,7 @@ export interface EvaluationParams {
   /** folder of `<model>/<slide>.h5`; null = the project's feature cache */
   featuresDir: string | null
   gridKey?: string
-  backend: 'cpu' | 'wasm'
+  backend: BackendChoice
   learningRate?: number
   maxEpochs?: number
   patience?: number
@@ -69,7 +69,8 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
   // Refuse an existing export before hours of training, not after.
   const staging = new ExportStaging(p.out, { force: p.force, generator: 'tessera eval' })
   try {
-    await timed('backend', () => useBackend(p.backend))
+    const backend = await timed('backend', () => selectBackend(p.backend))
+    progress(0.005, `backend: ${backend.name} on ${backend.adapter} (${backend.why})`)
     const slides = await timed('labels', () => labelledSlides(db, p.projectId))
     if (slides.length === 0) throw new Error(`project "${p.projectName}" has no labelled slides: run \`tessera labels import <csv> --project ${p.projectName}\` first`)
     const classes = [...new Set(slides.map((s) => s.label))].sort()
@@ -158,7 +159,7 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
     )
     report.models.forEach((m, i) => (m.input_size = sets[i]?.inputSize ?? null))
     report.warnings = inputWarnings
-    report.mil = { ...options, backend: p.backend, optimizer: 'adam', batch: '1 bag per step', class_weighting: 'inverse frequency (training bags)', early_stopping: 'inner validation loss, best weights restored' }
+    report.mil = { ...options, backend: backend.name, backend_adapter: backend.adapter, backend_requested: p.backend, optimizer: 'adam', batch: '1 bag per step', class_weighting: 'inverse frequency (training bags)', early_stopping: 'inner validation loss, best weights restored' }
 
     progress(0.93, 'writing exports')
     await timed('exports', async () => {

@@ -93,7 +93,8 @@ describe('eval API', () => {
     core.runs.addLoss(run.id, { phase: 'main', step: 2, loss: 0.4, lr: 1e-3 })
     core.runs.addLoss(run.id, { phase: 'control', step: 1, loss: 0.6, lr: 1e-3 })
     core.runs.finish(run.id, {
-      evaluation: { windows: 4, maskedPatches: 32, metric: 'l1', before: 0.9, after: 0.6, control: 0.8, visibleMeanBaseline: 1.1 },
+      // runs record the backend they used (evaluation.backend); the report names it with its adapter
+      evaluation: { windows: 4, maskedPatches: 32, metric: 'l1', before: 0.9, after: 0.6, control: 0.8, visibleMeanBaseline: 1.1, backend: { name: 'webgpu', adapter: 'nvidia NVIDIA H100', why: 'best available' } },
       inspection: { windows: [], errorMaps: [] },
       outputModel: 's-mcm'
     })
@@ -104,7 +105,7 @@ describe('eval API', () => {
       masked_l1_control: 0.8,
       masked_l1_visible_mean: 1.1,
       epochs: 2,
-      backend: 'wasm',
+      backend: 'webgpu (nvidia NVIDIA H100)',
       train_images_per_s: null,
       loss_curve: [
         { step: 1, loss: 0.5 },
