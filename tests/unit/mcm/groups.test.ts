@@ -42,8 +42,8 @@ function trainer(over: McmConfigInput, phase: 'main' | 'control', steps: StepInf
 }
 
 const norm = (a: Float32Array | undefined): number => Math.sqrt(Array.from(a ?? []).reduce((s, x) => s + x * x, 0))
-const firstMoments = (t: McmTrainer): Record<string, number> => {
-  const tensors = (t as unknown as { optimizer: AdamW }).optimizer.exportState().tensors
+const firstMoments = async (t: McmTrainer): Promise<Record<string, number>> => {
+  const tensors = (await (t as unknown as { optimizer: AdamW }).optimizer.exportState()).tensors
   const out: Record<string, number> = { student: 0, predictor: 0 }
   for (const [k, v] of Object.entries(tensors)) {
     const g = /^m\/(student|predictor)\//.exec(k)?.[1]
@@ -76,13 +76,13 @@ describe('parameter groups', () => {
     expect(ns).toBeGreaterThan(clipNorm)
     expect(np).toBeGreaterThan(clipNorm)
     // first moment after one step = (1 − β1)·clip·g, so its norm is 0.1·clipNorm for each clipped group
-    const mg = firstMoments(g)
+    const mg = await firstMoments(g)
     expect(mg.student).toBeCloseTo(0.1 * clipNorm, 7)
     expect(mg.predictor).toBeCloseTo(0.1 * clipNorm, 7)
     const global = trainer({ maxSteps: 1, optim: { clipNorm, clipScope: 'global' } }, 'main', [])
     await global.run()
     const total = Math.hypot(ns, np)
-    const mgl = firstMoments(global)
+    const mgl = await firstMoments(global)
     expect(mgl.student).toBeCloseTo((0.1 * clipNorm * ns) / total, 7)
     expect(mgl.predictor).toBeCloseTo((0.1 * clipNorm * np) / total, 7)
   })
