@@ -4,6 +4,8 @@ Usage: /usr/bin/python3 scripts/reference/bench_torch.py '{"threads":[1,2],"resn
   resnet: [size, batch, timed iterations] train steps (L1 to a random 512-d target + Adam), fwd: eval forward,
   encoder: [batch, iterations] 2-layer pre-LN encoder d=256, 4 heads, FFN 1024, seq 64, L1 + Adam.
   mcm: [[student, patch, windows, iterations, freeze_bn]] one MCM+KD step (see mcm_step), student 'resnet18' or 'smallcnn'.
+units_per_cpu_s: images (or visible patches) per CPU-second of this process, all threads; Tessera's bench runs this
+script with OMP_WAIT_POLICY=PASSIVE, as its own native kernels run, so idle OpenMP threads do not bill spinning.
 Each result carries peak_rss_mib: this process's peak RSS so far (ru_maxrss; it only grows).
 One warm-up iteration before timing. Threads via torch.set_num_threads.
 """
@@ -17,11 +19,15 @@ import torch.nn as nn
 import torchvision
 
 
+CPU_SECONDS = []  # CPU seconds per iteration of the last timed() call (all threads of this process)
+
+
 def timed(fn, iters):
     fn()
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     for _ in range(iters):
         fn()
+    CPU_SECONDS[:] = [(time.process_time() - c0) / iters]
     return (time.perf_counter() - t0) / iters
 
 
@@ -128,6 +134,16 @@ def peak_rss_mib():
 def main():
     cfg = json.loads(sys.argv[1])
     out = {'torch': torch.__version__, 'torchvision': torchvision.__version__, 'results': []}
+    results = out['results']
+
+    class Recorder(list):
+        def append(self, r):
+            # work per CPU-second (all threads): less sensitive to other load on the machine than wall-clock rates
+            units = r.get('batch') or (r.get('windows', 0) * 8)
+            if CPU_SECONDS and units:
+                r['units_per_cpu_s'] = units / CPU_SECONDS[0]
+            list.append(self, r)
+    out['results'] = results = Recorder()
     for threads in cfg.get('threads', [1, 2]):
         torch.set_num_threads(threads)
         for size, batch, iters in cfg.get('resnet', []):
