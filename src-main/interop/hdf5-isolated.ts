@@ -2,7 +2,8 @@
 // Cost: ~0.3 s process start per file under tsx; the arrays come back through structured-clone IPC.
 import { processEntry } from '../core/entry-point'
 import { fork, type ChildProcess } from 'node:child_process'
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs'
+import { closeSync, readSync } from 'node:fs'
+import { openRegularFileSync, SafeOpenError } from '../core/safe-open'
 import { HDF5_SIGNATURE, Hdf5FileError, H5_LIMITS, type FeatureFileData } from './hdf5'
 
 function entry(): { file: string; execArgv: string[] } {
@@ -14,13 +15,26 @@ export function readTimeoutMs(bytes: number): number {
   return 10_000 + Math.ceil(bytes / 50e6) * 1000
 }
 
+/** Regular files only, checked before the open (a FIFO would hang it, here or in the reader); see core/safe-open. */
+function openRegular(file: string): { fd: number; stats: { size: number } } {
+  try {
+    return openRegularFileSync(file, { what: 'feature file' })
+  } catch (e) {
+    if (e instanceof SafeOpenError) throw new Hdf5FileError(file, e.problem === 'not_found' ? 'file not found' : e.message.slice(file.length + 2))
+    throw e
+  }
+}
+
 export async function readFeatureFile(file: string, options: { timeoutMs?: number } = {}): Promise<FeatureFileData> {
-  if (!existsSync(file)) throw new Hdf5FileError(file, 'file not found')
-  const size = statSync(file).size
-  if (size > H5_LIMITS.maxFileBytes) throw new Hdf5FileError(file, `file is ${size} bytes, above the ${H5_LIMITS.maxFileBytes}-byte cap`)
+  const opened = openRegular(file)
+  const { fd } = opened
+  const size = opened.stats.size
+  if (size > H5_LIMITS.maxFileBytes) {
+    closeSync(fd)
+    throw new Hdf5FileError(file, `file is ${size} bytes, above the ${H5_LIMITS.maxFileBytes}-byte cap`)
+  }
   // cheap signature check here saves a process start for files that are plainly not HDF5
   const sig = Buffer.alloc(8)
-  const fd = openSync(file, 'r')
   try {
     readSync(fd, sig, 0, 8, 0)
   } finally {
@@ -68,8 +82,9 @@ export class Hdf5ReaderSession {
   private stderr = ''
 
   async read(file: string, options: { timeoutMs?: number } = {}): Promise<FeatureFileData> {
-    if (!existsSync(file)) throw new Hdf5FileError(file, 'file not found')
-    const size = statSync(file).size
+    const { fd, stats } = openRegular(file)
+    closeSync(fd)
+    const size = stats.size
     if (size > H5_LIMITS.maxFileBytes) throw new Hdf5FileError(file, `file is ${size} bytes, above the ${H5_LIMITS.maxFileBytes}-byte cap`)
     const fresh = !this.child
     if (!this.child) {

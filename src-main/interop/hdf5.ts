@@ -1,10 +1,11 @@
 // HDF5 feature files via h5wasm: write TRIDENT layout (atomic), read TRIDENT/CLAM/STAMP layouts with caps checked
 // before any dataset is read. Reads of user files go through hdf5-isolated.ts (child process + timeout), never here
 // directly in a long-lived process: HDF5 has a long history of crafted-file bugs.
-import fs, { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync, statSync } from 'node:fs'
+import fs, { closeSync, fsyncSync, openSync, readSync, renameSync, rmSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import type * as H5Module from 'h5wasm/node'
 import { decodeFloat16 } from '../store/float16'
+import { openRegularFileSync, SafeOpenError } from '../core/safe-open'
 import { DiskFullError, ensureFreeSpace, freeBytes, isDiskFull } from '../core/disk-full'
 
 /** Caps checked before allocation (reliability.md §5/§6). */
@@ -72,14 +73,20 @@ function plain(v: unknown): AttrValue {
 
 /** Read a feature file (call only inside the isolated reader process). */
 export async function readFeatureFileUnsafe(file: string): Promise<FeatureFileData> {
+  let fd: number
   let size: number
   try {
-    size = statSync(file).size
-  } catch {
-    throw new Hdf5FileError(file, 'file not found')
+    const opened = openRegularFileSync(file, { what: 'feature file' })
+    fd = opened.fd
+    size = opened.stats.size
+  } catch (e) {
+    if (e instanceof SafeOpenError) throw new Hdf5FileError(file, e.problem === 'not_found' ? 'file not found' : e.message.slice(file.length + 2))
+    throw e
   }
-  if (size > H5_LIMITS.maxFileBytes) throw new Hdf5FileError(file, `file is ${size} bytes, above the ${H5_LIMITS.maxFileBytes}-byte cap`)
-  const fd = openSync(file, 'r')
+  if (size > H5_LIMITS.maxFileBytes) {
+    closeSync(fd)
+    throw new Hdf5FileError(file, `file is ${size} bytes, above the ${H5_LIMITS.maxFileBytes}-byte cap`)
+  }
   const sig = Buffer.alloc(8)
   try {
     readSync(fd, sig, 0, 8, 0)

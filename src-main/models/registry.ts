@@ -1,8 +1,9 @@
 // Model registry: import weights (safetensors for zoo archs, ONNX graphs) into <data>/models/<sha256>/ with a manifest,
 // list them, and export bundles (weights + manifest.json + SHA256SUMS) atomically. Pickle files are refused.
-import { closeSync, copyFileSync, existsSync, mkdirSync, openSync, readFileSync, readSync, renameSync, statSync } from 'node:fs'
+import { closeSync, copyFileSync, existsSync, mkdirSync, readSync, renameSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { userDataDir } from '../core/data-dir'
+import { assertRegularFile, openRegularFileSync, readRegularFile, SafeOpenError } from '../core/safe-open'
 import type { ModelRecord } from '../../src-shared/domain/types'
 import { ApiError } from '../api/errors'
 import type { ModelsRepo } from '../store/models-repo'
@@ -38,7 +39,7 @@ export interface ExportResult {
 const MAX_WEIGHT_BYTES = 2 ** 31 - 1
 
 function sniff(file: string): 'pickle' | 'zip' | 'other' {
-  const fd = openSync(file, 'r')
+  const { fd } = openRegularFileSync(file, { what: 'model weights' })
   const head = Buffer.alloc(4)
   try {
     readSync(fd, head, 0, 4, 0)
@@ -81,6 +82,10 @@ export class ModelRegistry {
     const file = resolve(o.file)
     if (!existsSync(file)) throw new ApiError('not_found', `${file}: file not found`)
     if (statSync(file).isDirectory()) return this.importBundle(file, o)
+    // regular files only, checked before anything opens it (a FIFO would hang the import)
+    await assertRegularFile(file, { what: 'model weights' }).catch((e: unknown) => {
+      throw e instanceof SafeOpenError ? new ApiError(e.problem === 'not_found' ? 'not_found' : 'bad_request', e.message) : e
+    })
     if (isPickleName(file)) throw new ApiError('bad_request', pickleRefusal(file))
     const kindOfBytes = sniff(file)
     if (kindOfBytes !== 'other') throw new ApiError('bad_request', pickleRefusal(file))
@@ -113,7 +118,7 @@ export class ModelRegistry {
     } else {
       let parsed
       try {
-        parsed = readSafetensors(new Uint8Array(readFileSync(file)), file)
+        parsed = readSafetensors(new Uint8Array(await readRegularFile(file, { maxBytes: MAX_WEIGHT_BYTES, what: 'model weights' })), file)
       } catch (e) {
         throw new ApiError('bad_request', (e as Error).message)
       }

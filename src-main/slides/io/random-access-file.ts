@@ -1,7 +1,7 @@
 // Bounds-checked positional reads from a file; every read is checked against the file size before allocating,
 // so corrupt offsets/lengths become a SlideError instead of a huge Buffer or a short read.
-import { open } from 'node:fs/promises'
 import type { FileHandle } from 'node:fs/promises'
+import { openRegularFile, SafeOpenError } from '../../core/safe-open'
 import { LIMITS, SlideError } from '../slide-source'
 
 export class RandomAccessFile {
@@ -11,20 +11,16 @@ export class RandomAccessFile {
     readonly size: number
   ) {}
 
+  /** Regular files only, checked before the open can block (a FIFO would hang it): see core/safe-open. */
   static async open(path: string): Promise<RandomAccessFile> {
-    let handle: FileHandle
     try {
-      handle = await open(path, 'r')
+      const { handle, stats } = await openRegularFile(path, { what: 'slide file' })
+      return new RandomAccessFile(path, handle, stats.size)
     } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code
-      throw new SlideError(path, code === 'ENOENT' ? 'file not found' : `cannot open (${code ?? String(e)})`, code === 'ENOENT' ? 'not_found' : 'corrupt')
+      if (!(e instanceof SafeOpenError)) throw e
+      const problem = e.message.slice(path.length + 2)
+      throw new SlideError(path, e.problem === 'not_found' ? 'file not found' : problem, e.problem === 'not_found' ? 'not_found' : e.problem === 'not_regular' ? 'unsupported' : 'corrupt')
     }
-    const stat = await handle.stat()
-    if (!stat.isFile()) {
-      await handle.close()
-      throw new SlideError(path, 'not a regular file', 'unsupported')
-    }
-    return new RandomAccessFile(path, handle, stat.size)
   }
 
   /** Read exactly `length` bytes at `offset`; `what` names the structure for the error message. */
