@@ -3,6 +3,7 @@
 // positionally and decoded like TIFF tiles (JPEG via sharp, JPEG 2000 via wasm OpenJPEG, uncompressed).
 import { decodeAperioJ2k } from '../codecs/j2k'
 import { completeJpeg, decodeJpeg } from '../codecs/jpeg'
+import { checkDeclaredSize, j2kDeclaredSize, jpegDeclaredSize } from '../codecs/declared-size'
 import { RandomAccessFile } from '../io/random-access-file'
 import { checkRegionArgs, readGridRegion, throwIfAborted } from '../region'
 import type { TileGrid } from '../region'
@@ -34,9 +35,12 @@ async function decodeFrame(level: Level, index: number): Promise<DecodedTile> {
     let width: number
     let height: number
     if (inst.transferSyntax === TS.jpegBaseline) {
-      const d = await decodeJpeg(completeJpeg(bytes, null, inst.photometric === 'RGB'), true)
+      const jpeg = completeJpeg(bytes, null, inst.photometric === 'RGB')
+      checkDeclaredSize('JPEG', jpegDeclaredSize(jpeg), w, h, h, `DICOM frame ${index}`)
+      const d = await decodeJpeg(jpeg, true)
       ;({ data, channels, width, height } = d)
     } else if (inst.transferSyntax === TS.j2k || inst.transferSyntax === TS.j2kLossless) {
+      checkDeclaredSize('JPEG 2000', j2kDeclaredSize(bytes), w, h, h, `DICOM frame ${index}`)
       const d = await decodeAperioJ2k(bytes, 33005)
       ;({ data, channels, width, height } = d)
     } else {

@@ -2,6 +2,7 @@
 // JPEG 2000 (wasm OpenJPEG), none, LZW, Deflate. Sizes are checked against the chunk geometry.
 import { decodeAperioJ2k } from '../codecs/j2k'
 import { completeJpeg, decodeJpeg } from '../codecs/jpeg'
+import { checkDeclaredSize, j2kDeclaredSize, jpegDeclaredSize } from '../codecs/declared-size'
 import { decodeDeflate, decodeLzw, undoHorizontalPredictor } from '../codecs/lossless'
 import type { RandomAccessFile } from '../io/random-access-file'
 import { SlideError } from '../slide-source'
@@ -43,6 +44,7 @@ export async function decodeChunk(file: RandomAccessFile, img: TiffImage, index:
     switch (img.compression) {
       case 7: {
         const jpeg = completeJpeg(bytes, img.jpegTables, img.photometric === 2)
+        checkDeclaredSize('JPEG', jpegDeclaredSize(jpeg), width, img.chunkHeight, height, what)
         const d = await decodeJpeg(jpeg, true)
         if (d.width !== width || d.height < height) throw new Error(`JPEG is ${d.width}x${d.height}, expected ${width}x${height}`)
         const rgba = d.channels === 4 ? d.data : toRgba(d.data, d.width * d.height, d.channels)
@@ -50,6 +52,7 @@ export async function decodeChunk(file: RandomAccessFile, img: TiffImage, index:
       }
       case 33003:
       case 33005: {
+        checkDeclaredSize('JPEG 2000', j2kDeclaredSize(bytes), width, img.chunkHeight, height, what)
         const d = await decodeAperioJ2k(bytes, img.compression)
         if (d.width !== width || d.height < height) throw new Error(`JPEG 2000 tile is ${d.width}x${d.height}, expected ${width}x${height}`)
         return { rgba: toRgba(d.data, d.width * d.height, d.channels), width: d.width, height: d.height }

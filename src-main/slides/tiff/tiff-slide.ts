@@ -8,6 +8,7 @@ import type { RgbaImage, SlideMetadata, SlideSource } from '../slide-source'
 import { LIMITS, SlideError } from '../slide-source'
 import { sharedTileCache } from '../tile-cache'
 import type { TileCache } from '../tile-cache'
+import { checkDeclaredSize, jpegDeclaredSize } from '../codecs/declared-size'
 import { completeJpeg } from '../codecs/jpeg'
 import { decodeChunk } from './chunk-decoder'
 import { readTiffImage, SUPPORTED_COMPRESSIONS } from './tiff-image'
@@ -142,8 +143,16 @@ export class TiffSlide implements SlideSource {
     const img = this.layout.levels[level]
     if (!img || img.compression !== 7 || col < 0 || row < 0 || col >= img.across || row >= img.down) return null
     const i = row * img.across + col
-    const bytes = await this.file.read(img.offsets[i]!, img.byteCounts[i]!, `level ${level} tile ${i}`)
-    return completeJpeg(bytes, img.jpegTables, img.photometric === 2)
+    const what = `level ${level} tile ${i}`
+    const bytes = await this.file.read(img.offsets[i]!, img.byteCounts[i]!, what)
+    const jpeg = completeJpeg(bytes, img.jpegTables, img.photometric === 2)
+    // handed to the viewer undecoded: its declared size is checked as a decoded tile's would be
+    try {
+      checkDeclaredSize('JPEG', jpegDeclaredSize(jpeg), img.chunkWidth, img.chunkHeight, img.chunkHeight, what)
+    } catch (e) {
+      throw new SlideError(this.path, (e as Error).message)
+    }
+    return jpeg
   }
 
   async readAssociatedImage(name: string): Promise<RgbaImage> {
