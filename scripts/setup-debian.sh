@@ -64,9 +64,15 @@ if [ "${TESSERA_NO_LAVAPIPE:-0}" != "1" ] && ! lavapipe_ok; then
   fi
 fi
 
-# npm ci compiles better-sqlite3 for this Node (~2 min the first time); onnxruntime-node's CUDA download is
-# skipped by .npmrc (onnxruntime-node-install=skip); @tensorflow/tfjs-node-gpu is optional and its binary download
-# fails offline, which npm tolerates for optional dependencies.
+# npm ci compiles better-sqlite3 for this Node (~2 min the first time). Install scripts are listed one by one in
+# package.json "allowScripts" (npm 11 warns about unlisted ones, npm 12 blocks them): better-sqlite3 (native build),
+# esbuild (binary check), koffi (prebuilt binary pick), webgpu (macOS quarantine only), @tensorflow/tfjs-node-gpu
+# (optional; its binary download fails offline, which npm tolerates for optional dependencies) run; core-js (a
+# banner) and onnxruntime-node do not. onnxruntime-node's script only downloads the CUDA provider from NuGet: npm 11
+# still runs denied scripts, so ONNXRUNTIME_NODE_INSTALL=skip (read by its script/install-utils.js) keeps it offline.
+# With network and CUDA 12, `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js`
+# fetches the provider by hand.
+export ONNXRUNTIME_NODE_INSTALL=skip
 stamp=node_modules/.tessera-lock-hash
 want=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then

@@ -32,7 +32,7 @@ export interface OnnxEncoderOptions {
 
 /**
  * onnxruntime-node ships the CUDA provider as a separate library fetched by its install script; offline installs
- * (`onnxruntime-node-install=skip`) lack it. Checking the file first avoids a native error printed on stderr.
+ * (ONNXRUNTIME_NODE_INSTALL=skip in scripts/setup-debian.sh) lack it. Checking the file first avoids a native error printed on stderr.
  */
 export function cudaProviderLibrary(): string | null {
   try {
