@@ -13,7 +13,6 @@ import { sha256File, writeDurable, writeFolderAtomic } from '../models/atomic-fi
 import { encoderKeyOf } from '../models/manifest'
 import { DEFAULT_GRID_PARAMS, getOrComputeGrid } from '../tissue/grid-store'
 import { packPatches } from '../tissue/grid'
-import { DEFAULT_TISSUE_PARAMS } from '../tissue/tissue-mask'
 import { VERSION } from '../core/version'
 import { appRoot } from '../core/app-root'
 import { SBATCH_DEFAULTS, submitScript, verifyScript } from './sbatch'
@@ -133,7 +132,6 @@ export async function exportWorkFolder(db: Db, models: ModelRegistry, o: Cluster
       kind: 'features',
       model: { name: rec.name, arch: manifest.arch, weightSha256: manifest.weightSha256, encoderKey: encoderKeyOf(manifest), bundle: MODEL_DIR },
       grid: params,
-      tissue: { ...DEFAULT_TISSUE_PARAMS },
       dtype: o.dtype ?? 'float16',
       batchSize: o.batchSize ?? 32,
       readers: o.readers ?? 4,

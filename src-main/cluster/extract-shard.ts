@@ -8,7 +8,7 @@ import { hostname } from 'node:os'
 import { join, relative } from 'node:path'
 import type { ModelManifest } from '../models/manifest'
 import type { PatchEncoder } from '../interop/onnx-encoder'
-import type { TissueMaskParams } from '../tissue/tissue-mask'
+import { LEGACY_TISSUE_PARAMS } from '../tissue/tissue-mask'
 import type { Preprocessing } from '../models/preprocess'
 import { readBundleManifest } from '../models/bundle'
 import { sha256File } from '../models/atomic-files'
@@ -106,8 +106,12 @@ async function extractSlide(work: WorkManifest, o: ExtractShardOptions, s: WorkS
   try {
     const key = await contentKey(path, source.metadata)
     if (key !== s.contentKey) throw new Error(`${path}: content differs from the exported slide "${s.name}" (content key ${key.slice(0, 16)}…, expected ${s.contentKey.slice(0, 16)}…)`)
-    const geometry = gridGeometry(source.metadata, level0Mpp(path, source.metadata, s.mppOverride), s.grid.params, key, work.tissue as unknown as TissueMaskParams)
-    if (geometry.key !== s.grid.key) throw new Error(`${path}: the grid computed on this node (${geometry.key}) differs from the exported grid ${s.grid.key}`)
+    // the patches themselves come from the workstation (its tissue mask decided them, and the grid key covers that
+    // mask's method, checked again on import); what decides the pixels read is the geometry, recomputed here
+    const g = gridGeometry(source.metadata, level0Mpp(path, source.metadata, s.mppOverride), s.grid.params, key, LEGACY_TISSUE_PARAMS)
+    const fields = ['level0Mpp', 'patchSizeLevel0', 'stepLevel0', 'readLevel', 'readDownsample', 'cols', 'rows'] as const
+    const off = fields.filter((f) => g[f] !== s.grid[f])
+    if (off.length) throw new Error(`${path}: the grid geometry on this node differs from the exported grid (${off.map((f) => `${f} ${g[f]} ≠ ${s.grid[f]}`).join(', ')})`)
     const { vectors, dim } = await encodePatches({
       patches,
       read: (p, signal) => readPatch(source, s.grid, p, signal),

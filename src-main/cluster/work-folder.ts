@@ -72,7 +72,6 @@ export const WorkManifestSchema = z.object({
   kind: z.literal('features'),
   model: z.object({ name: z.string(), arch: z.string(), weightSha256: sha, encoderKey: z.string(), bundle: z.literal(MODEL_DIR) }),
   grid: GridParamsSchema,
-  tissue: z.record(z.string(), z.unknown()),
   /** cache precision on import (files hold float32) */
   dtype: z.enum(['float16', 'float32']),
   batchSize: z.number().int().min(1).max(1024),

@@ -34,6 +34,8 @@ beforeAll(async () => {
   dir = tempDir()
   core = createCore({ dbPath: join(dir, 't.db'), door: 'cli' })
   project = (await core.dispatch('project.create', { name: 'p' })) as Project
+  // not the default tissue method: nodes must cut exactly the project's grid all the same
+  await core.dispatch('project.setTissue', { id: project.id, tissue: { method: 'otsu-grey' } })
   const paths: string[] = []
   for (const seed of [1, 2, 3, 4]) {
     const path = join(dir, `slide-${seed}.tiff`)
