@@ -169,7 +169,10 @@ async function probe(name: BackendName): Promise<BackendProbe[]> {
 function adapterOf(p: BackendProbe): string {
   if (p.adapter) return `${p.adapter.name}${p.adapter.software ? ' (software)' : ''}`
   if (p.backend === 'tensorflow') return p.name.includes('-gpu') ? 'CUDA GPU (libtensorflow)' : 'CPU (libtensorflow)'
-  return p.backend === 'wasm' ? 'CPU (SIMD wasm, 1 thread)' : 'CPU (pure JS)'
+  if (p.backend !== 'wasm') return 'CPU (pure JS)'
+  // the native convolutions change results in the last bits (and with the thread count): run records name them
+  const native = nativeStatus()
+  return native.available ? `CPU (SIMD wasm, 1 thread; oneDNN convolutions, ${native.threads} threads)` : 'CPU (SIMD wasm, 1 thread)'
 }
 
 /**
