@@ -71,6 +71,36 @@ function plain(v: unknown): AttrValue {
   return String(v)
 }
 
+/**
+ * End-of-file address the superblock declares (versions 0–3), or null when the header is not one we know. Layout:
+ * v0/v1 — sig(8) versions/sizes(8: offsets size at 13) K values(4) flags(4) [v1: 4 more] base, free-space, EOF…;
+ * v2/v3 — sig(8) version(1) offsets size(1) lengths size(1) flags(1) base, extension, EOF…
+ */
+export function hdf5DeclaredEnd(head: Uint8Array): number | null {
+  if (head.length < 12) return null
+  const version = head[8]!
+  const readAddr = (at: number, size: number): number | null => {
+    if (at + size > head.length || ![2, 4, 8].includes(size)) return null
+    let v = 0
+    for (let i = size - 1; i >= 0; i--) v = v * 256 + head[at + i]!
+    return v
+  }
+  if (version === 0 || version === 1) {
+    const o = head[13]!
+    const base = 24 + (version === 1 ? 4 : 0)
+    const eof = readAddr(base + 2 * o, o)
+    const baseAddr = readAddr(base, o)
+    return eof === null || baseAddr === null ? null : baseAddr + eof
+  }
+  if (version === 2 || version === 3) {
+    const o = head[9]!
+    const eof = readAddr(12 + 2 * o, o)
+    const baseAddr = readAddr(12, o)
+    return eof === null || baseAddr === null ? null : baseAddr + eof
+  }
+  return null
+}
+
 /** Read a feature file (call only inside the isolated reader process). */
 export async function readFeatureFileUnsafe(file: string): Promise<FeatureFileData> {
   let fd: number
@@ -87,15 +117,19 @@ export async function readFeatureFileUnsafe(file: string): Promise<FeatureFileDa
     closeSync(fd)
     throw new Hdf5FileError(file, `file is ${size} bytes, above the ${H5_LIMITS.maxFileBytes}-byte cap`)
   }
-  const sig = Buffer.alloc(8)
+  const head = Buffer.alloc(96)
+  let got: number
   try {
-    readSync(fd, sig, 0, 8, 0)
+    got = readSync(fd, head, 0, head.length, 0)
   } finally {
     closeSync(fd)
   }
-  if (!sig.equals(HDF5_SIGNATURE)) {
+  if (!head.subarray(0, 8).equals(HDF5_SIGNATURE)) {
     throw new Hdf5FileError(file, 'not an HDF5 file (signature missing)')
   }
+  // a cut file is told apart before libhdf5 sees it (its own message for one is "name not defined!")
+  const end = hdf5DeclaredEnd(head.subarray(0, got))
+  if (end !== null && end > size) throw new Hdf5FileError(file, `truncated: the file is ${size} bytes but its HDF5 superblock says ${end}`)
   const m = await loadH5()
   let f: InstanceType<H5['File']>
   try {
@@ -160,8 +194,8 @@ export async function readFeatureFileUnsafe(file: string): Promise<FeatureFileDa
     return { file, layout, features, dim: d, count: n, coords, coordsUnit, attrs }
   } catch (e) {
     if (e instanceof Hdf5FileError) throw e
-    // h5wasm/libhdf5 errors on damaged files are terse ("name not defined!"): say what it means
-    throw new Hdf5FileError(file, `corrupt or unsupported HDF5 structure: ${(e as Error).message}`)
+    // h5wasm/libhdf5 errors on damaged files are terse library noise ("error - name not defined!"): describe instead
+    throw new Hdf5FileError(file, 'damaged or unsupported HDF5 structure (the HDF5 library cannot read its objects; the file may be truncated or corrupt)')
   } finally {
     try {
       f.close()

@@ -19,7 +19,8 @@ import { ReplaceRefusedError } from '../core/export-replace'
 export interface ModelImportOptions {
   file: string
   name: string
-  arch: string
+  /** required for weight files; a bundle folder carries its own (given, it must agree) */
+  arch?: string | undefined
   kind?: ModelRecord['kind']
   inputSize?: number
   mean?: [number, number, number]
@@ -89,16 +90,18 @@ export class ModelRegistry {
     if (isPickleName(file)) throw new ApiError('bad_request', pickleRefusal(file))
     const kindOfBytes = sniff(file)
     if (kindOfBytes !== 'other') throw new ApiError('bad_request', pickleRefusal(file))
-    const defaults = ARCH_DEFAULTS[o.arch]
-    if (!defaults) throw new ApiError('bad_request', `unknown --arch "${o.arch}": choose one of ${Object.keys(ARCH_DEFAULTS).join(', ')}`)
+    if (!o.arch) throw new ApiError('bad_request', `${file}: give the architecture (arch) of these weights; only a bundle folder from model export carries its own`)
+    const arch = o.arch
+    const defaults = ARCH_DEFAULTS[arch]
+    if (!defaults) throw new ApiError('bad_request', `unknown --arch "${arch}": choose one of ${Object.keys(ARCH_DEFAULTS).join(', ')}`)
     if (this.repo.findByName(o.name)) throw new ApiError('conflict', `a model named "${o.name}" already exists`)
     const size = statSync(file).size
     if (size === 0) throw new ApiError('bad_request', `${file}: file is empty`)
     if (size > MAX_WEIGHT_BYTES) throw new ApiError('bad_request', `${file}: ${size} bytes is above the 2 GiB limit for model weights`)
-    const isOnnx = o.arch === 'onnx'
+    const isOnnx = arch === 'onnx'
     if (isOnnx && !/\.onnx$/i.test(file)) throw new ApiError('bad_request', `${file}: --arch onnx needs an .onnx file`)
     if (!isOnnx && !/\.safetensors$/i.test(file)) {
-      throw new ApiError('bad_request', `${file}: --arch ${o.arch} needs .safetensors weights (torchvision/timm names); ONNX graphs use --arch onnx`)
+      throw new ApiError('bad_request', `${file}: --arch ${arch} needs .safetensors weights (torchvision/timm names); ONNX graphs use --arch onnx`)
     }
     let inputSize = o.inputSize ?? defaults.inputSize
     let outputDim = o.outputDim ?? defaults.outputDim
@@ -129,8 +132,8 @@ export class ModelRegistry {
         throw new ApiError('bad_request', `${file}: not imported: ${poisoned.length} tensor(s) hold non-finite values (NaN/Inf): ${listSome(poisoned)}`)
       }
       importNotes.push(...batchCounterNotes([...parsed.tensors.keys()]))
-      if (parsed.metadata['arch'] && parsed.metadata['arch'] !== o.arch) {
-        throw new ApiError('bad_request', `${file}: the file says arch "${parsed.metadata['arch']}" but --arch ${o.arch} was given`)
+      if (parsed.metadata['arch'] && parsed.metadata['arch'] !== arch) {
+        throw new ApiError('bad_request', `${file}: the file says arch "${parsed.metadata['arch']}" but --arch ${arch} was given`)
       }
       // weights exported by Tessera carry their manifest (architecture options: width, depth, input size)
       const embedded = parsed.metadata['tessera_manifest']
@@ -151,7 +154,7 @@ export class ModelRegistry {
       {
         format: MANIFEST_FORMAT,
         name: o.name,
-        arch: o.arch,
+        arch: arch,
         weightsFormat: ext,
         weightsFile: `weights.${ext}`,
         weightSha256: sha,
@@ -198,6 +201,7 @@ export class ModelRegistry {
       throw new ApiError('bad_request', (e as Error).message)
     }
     const m = bundle.manifest
+    if (o.arch && o.arch !== m.arch) throw new ApiError('bad_request', `${dir}: the bundle's manifest says arch "${m.arch}" but ${o.arch} was given`)
     return this.import({
       file: join(dir, bundle.weightsFile),
       name: o.name,

@@ -18,7 +18,8 @@ export const modelContract = {
     z.strictObject({
       file: z.string().min(1),
       name: z.string().trim().min(1).max(200),
-      arch: z.string().min(1),
+      /** required for weight files; a bundle folder from model export carries its own */
+      arch: z.string().min(1).optional(),
       kind: z.enum(['student', 'teacher', 'finetuned', 'other']).optional(),
       inputSize: z.number().int().min(8).max(4096).optional(),
       mean: triple.optional(),

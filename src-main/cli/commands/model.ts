@@ -1,4 +1,5 @@
 // CLI: model import | list | export | delete — the model registry (weights + manifest under the data dir).
+import { existsSync, statSync } from 'node:fs'
 import type { ModelRecord } from '../../../src-shared/domain/types'
 import { CliUsageError, requireString, type CliCommand } from '../command'
 import { numberOption, stringOption, tripleOption } from './cli-options'
@@ -43,8 +44,11 @@ export const modelCommands: CliCommand[] = [
       if (!file) throw new CliUsageError('missing <file>')
       const kind = stringOption(args, 'kind')
       if (kind && !['student', 'teacher', 'finetuned', 'other'].includes(kind)) throw new CliUsageError(`--kind must be teacher, student, finetuned or other`)
-      const req: Record<string, unknown> = { file, name: requireString(args, 'name'), arch: stringOption(args, 'arch') ?? (/\.onnx$/i.test(file) ? 'onnx' : '') }
-      if (!req['arch']) throw new CliUsageError('missing --arch (e.g. resnet18, vit_small, onnx)')
+      // a bundle folder (from model export) carries its architecture in its manifest
+      const bundle = existsSync(file) && statSync(file).isDirectory()
+      const arch = stringOption(args, 'arch') ?? (/\.onnx$/i.test(file) ? 'onnx' : undefined)
+      const req: Record<string, unknown> = { file, name: requireString(args, 'name'), ...(arch ? { arch } : {}) }
+      if (!arch && !bundle) throw new CliUsageError('missing --arch (e.g. resnet18, vit_small, onnx)')
       if (kind) req['kind'] = kind
       const inputSize = numberOption(args, 'input-size')
       const outputDim = numberOption(args, 'output-dim')

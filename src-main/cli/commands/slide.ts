@@ -63,6 +63,14 @@ const humanInfo = (r: unknown): string => {
 const coverage = (s: Slide): string =>
   s.tissueCoverage === null ? 'tissue —' : `tissue ${(s.tissueCoverage * 100).toFixed(1)} % (${s.tissueMethod ?? '?'})`
 
+/** --patch-size, the name the features commands use; --patch is its alias (both given must agree). */
+function patchSizeOption(args: ParsedArgs): number {
+  const size = args.values['patch-size'] !== undefined ? intOption(args, 'patch-size', 224) : undefined
+  const alias = args.values['patch'] !== undefined ? intOption(args, 'patch', 224) : undefined
+  if (size !== undefined && alias !== undefined && size !== alias) throw new CliUsageError(`--patch-size ${size} and --patch ${alias} disagree (--patch is an alias of --patch-size)`)
+  return size ?? alias ?? 224
+}
+
 export const slideCommands: CliCommand[] = [
   {
     name: 'slide info',
@@ -120,6 +128,10 @@ export const slideCommands: CliCommand[] = [
       const result = (await core.dispatch('slide.add', { projectId: core.projects.resolve(ref).id, paths: paths.map((p) => resolve(p)) })) as AddSlidesResult
       for (const f of result.failed) ctx.log(`error: ${f.error ?? f.path}`)
       if (result.added.length === 0 && result.failed.length > 0) throw new Error(`no slide added: ${result.failed.length} failed`)
+      if (result.added.length === 0) {
+        const why = result.skipped.length ? `${result.skipped.length} file(s) there are not slides` : 'no files there'
+        throw new Error(`no slide added: none found in ${paths.join(', ')} (${why})`)
+      }
       return result
     },
     human: (r) => {
@@ -159,6 +171,8 @@ export const slideCommands: CliCommand[] = [
     usage: '<file>',
     options: {
       mpp: { type: 'string' },
+      'patch-size': { type: 'string' },
+      /** old name of --patch-size, kept as an alias */
       patch: { type: 'string' },
       overlap: { type: 'string' },
       'min-tissue': { type: 'string' },
@@ -168,7 +182,7 @@ export const slideCommands: CliCommand[] = [
     },
     optionHelp: [
       '--mpp M              target µm/px (default 0.5)',
-      '--patch P            patch edge in target px (default 224)',
+      '--patch-size P       patch edge in target px (default 224; --patch is an alias)',
       '--overlap O          overlap in target px (default 0)',
       '--min-tissue F       keep patches with tissue fraction ≥ F (default 0.25)',
       '--mpp-override M     level-0 µm/px when the file has none',
@@ -178,7 +192,7 @@ export const slideCommands: CliCommand[] = [
     async run(ctx, args) {
       const params = {
         targetMpp: numberOption(args, 'mpp', 0.5) as number,
-        patchSize: intOption(args, 'patch', 224),
+        patchSize: patchSizeOption(args),
         overlap: intOption(args, 'overlap', 0),
         minTissue: numberOption(args, 'min-tissue', 0.25) as number,
         ...(tissueFromArgs(args) ? { tissue: tissueFromArgs(args) } : {})
