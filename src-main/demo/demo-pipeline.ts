@@ -7,7 +7,7 @@ import { isAbsolute, join, resolve } from 'node:path'
 import type { Core } from '../core/core'
 import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
 import type { EvalReport } from '../../src-shared/contracts/eval'
-import type { McmRun, McmRunDetail } from '../../src-shared/contracts/train'
+import { McmConfig, type McmRun, type McmRunDetail } from '../../src-shared/contracts/train'
 import type { CohortRecipe } from '../cohort/recipe'
 import { configCovers, demoMcmConfig } from './demo-mcm-config'
 
@@ -140,7 +140,7 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   const run = await step('MCM+KD fine-tuning (1 epoch) + frozen-student control', async () => {
     const config = demoMcmConfig(o.seed, grid)
     const runs = (await call('run.list', { projectId: project.id })) as McmRun[]
-    const same = runs.find((r) => r.status === 'succeeded' && r.student === student && r.teacher === teacher && r.outputModel && configCovers(r.config, config))
+    const same = runs.find((r) => r.status === 'succeeded' && r.student === student && r.teacher === teacher && r.outputModel && configCovers(r.config, McmConfig.parse(config)))
     if (same) {
       cacheHits.push(`fine-tuning run ${same.id}`)
       o.log(`reused fine-tuning run ${same.id} (same student, teacher and run config)`)

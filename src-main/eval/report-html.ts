@@ -93,6 +93,10 @@ export function renderReportHtml(r: EvalReport): string {
         ['masked L1 control (teacher-free)', num(ft.masked_l1_control, 4)],
         ['visible-patch L1 (mean)', num(ft.masked_l1_visible_mean, 4)],
         ['teacher probe R² before → after', `${num(ft.teacher_probe_r2_before ?? null, 3)} → ${num(ft.teacher_probe_r2_after ?? null, 3)}`],
+        ...(ft.main_steps ? [['MCM+KD budget', `${ft.main_steps} steps, ${ft.main_images ?? '—'} student images`]] : []),
+        ...(ft.patch_kd
+          ? [['per-patch KD control (window 1, same budget): teacher probe R² after', `${num(ft.patch_kd.teacher_probe_r2_after, 3)} (${ft.patch_kd.steps} steps, ${ft.patch_kd.images} images)`]]
+          : []),
         ['epochs', ft.epochs === null ? '—' : String(ft.epochs)],
         ['backend', ft.backend ?? '—'],
         ['train images/s', num(ft.train_images_per_s, 1)]

@@ -191,6 +191,13 @@ export function printTable(r: EvalReport): string {
     // label-free: how much of the teacher's targets a linear read-out of the student's OWN features explains on held-out slides
     out.push(`teacher probe, held-out R² of student features → teacher targets (higher is better): before ${fmt(f.teacher_probe_r2_before ?? null, 3)} → after ${fmt(f.teacher_probe_r2_after, 3)}`)
   }
+  if (f?.patch_kd) {
+    // the budget-matched ablation without context: what distillation alone does to the student with the same budget
+    const k = f.patch_kd
+    out.push(
+      `per-patch KD control (window 1, ${k.steps} steps, ${k.images} student images; MCM+KD: ${f.main_steps ?? '—'} steps, ${f.main_images ?? '—'} images): teacher probe after ${fmt(k.teacher_probe_r2_after, 3)}`
+    )
+  }
   return out.join('\n')
 }
 

@@ -31,6 +31,11 @@ export interface FinetuneSummary {
   /** held-out R² of a linear read-out from the student's features to the teacher targets, before / after fine-tuning */
   teacher_probe_r2_before?: number | null
   teacher_probe_r2_after?: number | null
+  /** optimizer steps and student images of the MCM+KD main phase */
+  main_steps?: number | null
+  main_images?: number | null
+  /** the budget-matched per-patch KD ablation (window 1, same steps and student images): its student's teacher probe */
+  patch_kd?: { steps: number; images: number; teacher_probe_r2_after: number | null } | null
   epochs: number | null
   backend: string | null
   train_images_per_s: number | null

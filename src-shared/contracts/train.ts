@@ -28,17 +28,28 @@ export const McmConfig = z.strictObject({
   epochs: z.number().min(0.01).max(100).default(1),
   /** optional hard cap on steps (short runs, tests) */
   maxSteps: z.number().int().min(1).optional(),
-  window: z.strictObject({ size: z.number().int().min(1).max(16).default(4) }).prefault({}),
+  window: z
+    .strictObject({
+      size: z.number().int().min(1).max(16).default(4),
+      /**
+       * step between window origins in grid cells; null = ⌈size/2⌉ (overlapping windows, every tissue patch inside some
+       * full window is covered each epoch); = size: the non-overlapping tiling with exact-cover passes (ml/mcm/windows.ts)
+       */
+      stride: z.number().int().min(1).max(16).nullable().default(null)
+    })
+    .prefault({}),
   mask: z
     .strictObject({
       ratio: z.number().gt(0).lt(1).default(0.5),
       strategy: z.enum(['random', 'block']).default('random')
     })
     .prefault({}),
-  batchWindows: z.number().int().min(1).max(256).default(4),
+  /** windows per step, drawn from several slides (the plan is shuffled across slides); 8 windows of 4×4 at 50 % = 64 student images */
+  batchWindows: z.number().int().min(1).max(256).default(8),
   optim: z
     .strictObject({
-      lrStudent: z.number().min(0).default(1e-4),
+      /** at most a few times below the predictor's: a student 10× slower barely moves in one epoch (docs/mcm-recipe.md) */
+      lrStudent: z.number().min(0).default(3e-4),
       lrPredictor: z.number().min(0).default(1e-3),
       weightDecay: z.number().min(0).default(0.05),
       beta1: z.number().min(0).lt(1).default(0.9),
@@ -60,8 +71,11 @@ export const McmConfig = z.strictObject({
   loss: z
     .strictObject({
       kind: z.enum(['l1', 'smooth-l1', 'cosine']).default('l1'),
-      /** teacher targets are normalised per vector: layernorm (zero mean, unit variance), l2, or none */
-      teacherNorm: z.enum(['layernorm', 'l2', 'none']).default('layernorm'),
+      /**
+       * teacher targets: 'standardize' = per dimension, mean and sd fitted on the training slides (every dimension weighs
+       * the same in the loss); per vector: layernorm (zero mean, unit variance), l2; or none
+       */
+      teacherNorm: z.enum(['standardize', 'layernorm', 'l2', 'none']).default('standardize'),
       /** weight λ of a plain KD term on the visible patches (0 = off) */
       visibleKdWeight: z.number().min(0).default(0),
       /**
@@ -75,6 +89,12 @@ export const McmConfig = z.strictObject({
   freezeBnStats: z.boolean().default(false),
   /** also run the same epoch with the student frozen (only the predictor trains): the control */
   control: z.boolean().default(true),
+  /**
+   * also run the budget-matched per-patch KD ablation (ml/mcm/patch-kd.ts): windows of 1 (no context), the same number
+   * of optimizer steps and of student images as the main phase; its student is scored by the teacher probe, so a reader
+   * sees how much of a gain is the context. Costs about one more main phase
+   */
+  patchKd: z.boolean().default(false),
   augment: z
     .strictObject({
       flips: z.boolean().default(true),
@@ -87,9 +107,11 @@ export const McmConfig = z.strictObject({
     .strictObject({
       depth: z.number().int().min(1).max(12).default(2),
       heads: z.number().int().min(1).max(16).default(2),
-      /** token width; null = the student's feature dim */
-      width: z.number().int().min(4).nullable().default(null),
-      mlpRatio: z.number().min(1).max(8).default(2)
+      /** token width; null = half the student's feature dim (a multiple of heads, at least 2 per head): narrower than the student */
+      width: z.number().int().min(2).nullable().default(null),
+      mlpRatio: z.number().min(1).max(8).default(2),
+      /** LayerNorm after the input projection, so visible tokens, mask token and positions share one scale */
+      inputNorm: z.boolean().default(true)
     })
     .prefault({}),
   checkpointEvery: z.number().int().min(1).default(50),
@@ -97,6 +119,11 @@ export const McmConfig = z.strictObject({
     .strictObject({
       /** slide names left out of training; empty = the last `fraction` of slides (by name) */
       slides: z.array(z.string()).default([]),
+      /**
+       * 'patient': when every slide has a patient id, the held-out set is whole patients (a patient's other slides never
+       * train), named slides bring their patient's other slides along; 'slide': slides on their own
+       */
+      by: z.enum(['patient', 'slide']).default('patient'),
       fraction: z.number().min(0).max(0.9).default(0.2),
       maxWindows: z.number().int().min(1).default(64)
     })
@@ -144,8 +171,11 @@ export interface McmRun {
   createdAt: string
 }
 
+/** main: MCM+KD; control: the frozen-student control; patch-kd: the budget-matched per-patch KD ablation */
+export type McmPhase = 'main' | 'control' | 'patch-kd'
+
 export interface LossPoint {
-  phase: 'main' | 'control'
+  phase: McmPhase
   step: number
   loss: number
   /** the predictor's learning rate at this step */
@@ -158,7 +188,7 @@ export interface LossPoint {
 }
 
 export interface CheckpointInfo {
-  phase: 'main' | 'control'
+  phase: McmPhase
   step: number
   path: string
   manifestSha256: string
@@ -178,6 +208,10 @@ export interface McmEvaluation {
   teacherProbe?: { before: number; after: number; fitPatches: number; testPatches: number; metric: string }
   /** the compute backend the run used and what it ran on (absent: an older run) */
   backend?: BackendUsed
+  /** optimizer steps and student images (visible patches through the student) of the main phase */
+  budget?: { steps: number; images: number }
+  /** the budget-matched per-patch KD ablation (config patchKd): its budget and its student's teacher probe (null: probe off) */
+  patchKd?: { steps: number; images: number; teacherProbeAfter: number | null }
 }
 
 /** A backend as used by a run: name (tensorflow | webgpu | wasm | cpu), its adapter/device, and why it was chosen. */

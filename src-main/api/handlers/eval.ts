@@ -36,6 +36,11 @@ export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
     masked_l1_visible_mean: evaluation?.visibleMeanBaseline ?? null,
     teacher_probe_r2_before: evaluation?.teacherProbe?.before ?? null,
     teacher_probe_r2_after: evaluation?.teacherProbe?.after ?? null,
+    main_steps: evaluation?.budget?.steps ?? null,
+    main_images: evaluation?.budget?.images ?? null,
+    patch_kd: evaluation?.patchKd
+      ? { steps: evaluation.patchKd.steps, images: evaluation.patchKd.images, teacher_probe_r2_after: evaluation.patchKd.teacherProbeAfter }
+      : null,
     epochs: finite(run.config.epochs),
     // what the run used (recorded since backend selection: name and adapter), else its configured setting
     backend: evaluation?.backend ? `${evaluation.backend.name} (${evaluation.backend.adapter})` : typeof run.config.backend === 'string' ? run.config.backend : null,

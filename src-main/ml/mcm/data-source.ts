@@ -14,6 +14,8 @@ export interface SlideGridView {
   cols: number
   rows: number
   patches: GridCell[]
+  /** patient id when known (the held-out split is by patient then) */
+  patient?: string | null
 }
 
 export interface McmDataSource {

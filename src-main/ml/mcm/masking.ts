@@ -71,3 +71,12 @@ export function trainingMask(cfg: McmConfig, window: ContextWindow, pos: number)
 export function heldOutMask(cfg: McmConfig, i: number): boolean[] {
   return makeMask(cfg.window.size, cfg.mask.ratio, cfg.mask.strategy, Rng.keyed(cfg.seed, STREAM.heldOut, 1, i))
 }
+
+/** Student images (visible patches) of the first `steps` steps of a plan: the budget a matched ablation must spend. */
+export function planImages(plan: readonly ContextWindow[], cfg: McmConfig, steps: number): number {
+  const n = cfg.window.size * cfg.window.size
+  let images = 0
+  const end = Math.min(plan.length, steps * cfg.batchWindows)
+  for (let pos = 0; pos < end; pos++) images += n === 1 ? 1 : trainingMask(cfg, plan[pos] as ContextWindow, pos).filter((m) => !m).length
+  return images
+}

@@ -14,9 +14,18 @@ export interface McmModels {
   dispose(): void
 }
 
+/**
+ * Default predictor width: half the student's feature dim, rounded up to a multiple of the heads, at least 2 per head.
+ * A predictor as wide as the student (or wider) can model context on its own; a narrower one leans on the student's
+ * features (docs/mcm-recipe.md).
+ */
+export function defaultPredictorWidth(studentDim: number, heads: number): number {
+  return Math.max(2 * heads, Math.ceil(studentDim / 2 / heads) * heads)
+}
+
 export function createModels(cfg: McmConfig, studentName: string, patchSize: number, teacherDim: number, factory?: StudentFactory): McmModels {
   const student = factory ? factory() : createStudent(studentName, patchSize, cfg.seed)
-  const width = cfg.predictor.width ?? student.featureDim
+  const width = cfg.predictor.width ?? defaultPredictorWidth(student.featureDim, cfg.predictor.heads)
   const predictor = new ContextPredictor({
     size: cfg.window.size,
     inDim: student.featureDim,
@@ -25,7 +34,8 @@ export function createModels(cfg: McmConfig, studentName: string, patchSize: num
     heads: cfg.predictor.heads,
     mlpRatio: cfg.predictor.mlpRatio,
     outDim: teacherDim,
-    seed: cfg.seed
+    seed: cfg.seed,
+    inputNorm: cfg.predictor.inputNorm
   })
   const rng = Rng.keyed(cfg.seed, STREAM.init, 3)
   const kdHead =

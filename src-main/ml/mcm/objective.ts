@@ -4,6 +4,8 @@ import type { McmConfig } from '../../../src-shared/contracts/train'
 
 /** Normalise one teacher vector (recorded in the run config as loss.teacherNorm). */
 export function normaliseTeacher(v: Float32Array, how: McmConfig['loss']['teacherNorm']): Float32Array {
+  // per-dimension standardisation needs the training slides' statistics: ml/mcm/targets.ts fits and applies it
+  if (how === 'standardize') throw new Error("teacherNorm 'standardize' is fitted on the training slides (ml/mcm/targets.ts), not per vector")
   const out = new Float32Array(v.length)
   if (how === 'none') {
     out.set(v)

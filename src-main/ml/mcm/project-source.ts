@@ -70,7 +70,7 @@ export class ProjectDataSource implements McmDataSource {
         this.teacherDim = set.info.dim
         const name = this.bySlide.has(slide.name) ? `${slide.name}#${slide.id}` : slide.name
         this.bySlide.set(name, {
-          view: { slide: name, cols: grid.info.cols, rows: grid.info.rows, patches: grid.patches.map((p) => ({ index: p.index, col: p.col, row: p.row })) },
+          view: { slide: name, cols: grid.info.cols, rows: grid.info.rows, patches: grid.patches.map((p) => ({ index: p.index, col: p.col, row: p.row })), patient: slide.patientId },
           source,
           info: grid.info,
           patches: grid.patches,

@@ -8,13 +8,14 @@ import type { SaveHooks } from './checkpoint'
 import type { McmDataSource } from './data-source'
 import { errorMaps, evaluateModels, inspectedWindows, visibleMeanBaseline } from './evaluate'
 import { writeStudentExport, type ExportedStudent } from './export'
-import { heldOutMask } from './masking'
+import { heldOutMask, planImages } from './masking'
 import { createModels } from './models'
 import { readParams } from './params'
 import { describeTargets, teacherTargets } from './targets'
 import { teacherProbe, type TeacherProbe } from './teacher-probe'
 import { configHash, McmTrainer, type Phase } from './trainer'
-import { heldOutWindows, splitSlides, trainingPlan } from './windows'
+import { heldOutWindows, patientsOf, splitSlides, totalSteps, trainingPlan, type ContextWindow } from './windows'
+import { patchKdPlan } from './patch-kd'
 import type { StudentFactory } from './student'
 
 const LOSS_NAMES: Record<McmConfig['loss']['kind'], string> = { l1: 'L1', 'smooth-l1': 'smooth L1', cosine: 'cosine distance' }
@@ -57,7 +58,10 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
   const backend = await selectBackend(cfg.backend)
   hooks.notice?.(`backend: ${backend.name} on ${backend.adapter} (${backend.why})`)
   const grids = source.slides()
-  const split = splitSlides(grids.map((g) => g.slide), cfg.heldOut)
+  const patients = patientsOf(grids)
+  const split = splitSlides(grids.map((g) => g.slide), cfg.heldOut, patients)
+  const heldOutBy = patients && cfg.heldOut.by === 'patient' ? 'patient' : 'slide'
+  hooks.notice?.(`held-out split by ${heldOutBy}: ${split.heldOut.length} of ${grids.length} slides${heldOutBy === 'slide' && cfg.heldOut.by === 'patient' ? ' (not every slide has a patient id)' : ''}`)
   const trainGrids = grids.filter((g) => split.train.includes(g.slide))
   const heldGrids = grids.filter((g) => split.heldOut.includes(g.slide))
   const plan = trainingPlan(trainGrids, cfg)
@@ -72,17 +76,26 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
   const targetSet = teacherTargets(source, cfg)
   if (targetSet.space.pca) hooks.notice?.(`targets: ${describeTargets(targetSet.space)}`)
 
-  const phases: Phase[] = cfg.control ? ['main', 'control'] : ['main']
+  // the main phase's budget, and the per-patch KD ablation matched to it (ml/mcm/patch-kd.ts)
+  const mainSteps = totalSteps(plan.length, cfg)
+  const budget = { steps: mainSteps, images: planImages(plan, cfg, mainSteps) }
+  const kd = cfg.patchKd ? patchKdPlan(cfg, trainGrids, budget.steps, budget.images) : null
+  const phases: { phase: Phase; cfg: McmConfig; plan: ContextWindow[] }[] = [
+    { phase: 'main', cfg, plan },
+    ...(cfg.control ? [{ phase: 'control' as const, cfg, plan }] : []),
+    ...(kd ? [{ phase: 'patch-kd' as const, cfg: kd.cfg, plan: kd.plan }] : [])
+  ]
+  if (kd) hooks.notice?.(`per-patch KD ablation: ${budget.steps} steps of ${kd.batch} single patches (main: ${budget.images} student images in ${budget.steps} steps)`)
   const share = 0.9 / phases.length
   const trainers: Partial<Record<Phase, McmTrainer>> = {}
-  const steps: Record<Phase, number> = { main: 0, control: 0 }
+  const steps: Record<Phase, number> = { main: 0, control: 0, 'patch-kd': 0 }
   try {
-    for (const [pi, phase] of phases.entries()) {
+    for (const [pi, { phase, cfg: phaseCfg, plan: phasePlan }] of phases.entries()) {
       const trainer = new McmTrainer({
-        cfg,
+        cfg: phaseCfg,
         source,
         targets: targetSet,
-        plan,
+        plan: phasePlan,
         phase,
         studentName: input.student,
         ...(input.studentFactory ? { studentFactory: input.studentFactory } : {}),
@@ -125,6 +138,17 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     } finally {
       initial.dispose()
     }
+    let kdProbe: number | null = null
+    const kdTrainer = trainers['patch-kd']
+    if (kdTrainer && cfg.probe.patches > 0) {
+      hooks.progress?.(0.96, 'teacher probe of the per-patch KD student')
+      const fresh = createModels(cfg, input.student, source.patchSize, targetSet.space.dim, input.studentFactory)
+      try {
+        kdProbe = (await teacherProbe({ source, targets: targetSet, trainGrids, heldGrids, before: fresh.student, after: kdTrainer.models.student, patches: cfg.probe.patches, seed: cfg.seed, ...(input.signal ? { signal: input.signal } : {}) })).after
+      } finally {
+        fresh.dispose()
+      }
+    }
     const after = await evaluateModels(main.models, source, targetSet, held, cfg, input.signal)
     const control = trainers.control ? await evaluateModels(trainers.control.models, source, targetSet, held, cfg, input.signal) : null
     const baseline = visibleMeanBaseline(targetSet, held)
@@ -137,7 +161,9 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       control: control ? control.meanL1 : null,
       visibleMeanBaseline: baseline,
       ...(probe ? { teacherProbe: probe } : {}),
-      backend
+      backend,
+      budget,
+      ...(kd ? { patchKd: { steps: steps['patch-kd'], images: steps['patch-kd'] * kd.batch, teacherProbeAfter: kdProbe } } : {})
     }
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
 
@@ -165,7 +191,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       baseModel: input.student,
       teacher: input.teacher,
       method: 'MCM+KD (Pisula & Bozek, arXiv 2403.05325), re-implementation; predictor dropped',
-      data: { ...source.describe(), trainSlides: split.train, heldOutSlides: split.heldOut, windows: plan.length },
+      data: { ...source.describe(), trainSlides: split.train, heldOutSlides: split.heldOut, heldOutBy, windows: plan.length },
       config: cfg,
       configHash: configHash(cfg),
       backend: backend.name,

@@ -4,7 +4,7 @@
 // checkpoint holds every weight, BN statistic and optimizer moment, so a resumed run ends with the same weights.
 import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
-import type { McmConfig } from '../../../src-shared/contracts/train'
+import type { McmConfig, McmPhase } from '../../../src-shared/contracts/train'
 import { buildBatch, type WindowBatch } from './batch'
 import { loadLatestCheckpoint, packTensors, saveCheckpoint, unpackTensors, type SaveHooks } from './checkpoint'
 import type { McmDataSource } from './data-source'
@@ -16,7 +16,7 @@ import type { McmTargets } from './targets'
 import { totalSteps, type ContextWindow } from './windows'
 import type { StudentFactory } from './student'
 
-export type Phase = 'main' | 'control'
+export type Phase = McmPhase
 
 export interface StepInfo {
   phase: Phase

@@ -1,13 +1,17 @@
 // Context windows (s×s neighbouring grid patches), the epoch plan and the held-out split.
 //
-// Definition of one epoch (documented for the run view): the grid of every training slide is tiled into
-// non-overlapping s×s windows at a seeded offset (ox, oy ∈ [0, s)); only windows whose s² cells are all tissue patches
-// are kept. With k = masked cells per window (ratio·s², clamped to [1, s²−1]), each kept window is visited
-// P = ceil(s² / k) times in the epoch ("passes"); with the random strategy the passes mask consecutive slices of one
-// seeded permutation of the cells, so every patch inside a full window is a masked target once (a few twice when k does
-// not divide s²). With the block strategy masks are drawn independently per visit (about once in expectation).
-// Patches at tissue borders that fall in no full window are never targets. All visits are shuffled together.
-// For s = 1 (no-context KD) an epoch is every tissue patch once, nothing masked.
+// Definition of one epoch (documented for the run view and docs/mcm-recipe.md), with window stride t (window.stride,
+// default ⌈s/2⌉) and k = masked cells per window (ratio·s², clamped to [1, s²−1]):
+// - t < s (overlapping, the default): window origins on a lattice of step t at a seeded offset (ox, oy ∈ [0, t)); a
+//   tissue patch that lies in some full window (all s² cells tissue) but in no lattice window gets one extra full
+//   window that holds it, so EVERY such patch of the training slides is in at least one window each epoch. Each window
+//   is visited once with a seeded mask; a patch is a masked target about k/t² times (2 at s = 4, t = 2, 50 %).
+// - t = s: the non-overlapping tiling at a seeded offset; each full window is visited P = ceil(s²/k) times, and with
+//   the random strategy the passes mask consecutive slices of one seeded permutation, so every patch inside a full
+//   window is a masked target once. Patches at tissue borders that fall in no full window of the tiling are missed.
+// With the block strategy masks are drawn independently per visit. All visits are shuffled together.
+// Patches in no full window at all (isolated tissue) can never be targets. For s = 1 (no-context KD) an epoch is
+// every tissue patch once, nothing masked.
 import type { McmConfig } from '../../../src-shared/contracts/train'
 import { Rng, STREAM, deriveSeed } from './rng'
 import { maskedCount } from './masking'
@@ -62,10 +66,51 @@ export function passesPerEpoch(s: number, ratio: number): number {
   return s === 1 ? 1 : Math.ceil((s * s) / maskedCount(s, ratio))
 }
 
+/** The window stride of a config: window.stride, default ⌈s/2⌉, never above s. */
+export function windowStride(cfg: Pick<McmConfig, 'window'>): number {
+  const s = cfg.window.size
+  return Math.min(s, cfg.window.stride ?? Math.ceil(s / 2))
+}
+
+/**
+ * Full windows on the stride-t lattice at offset (ox, oy), plus, for each tissue patch that lies in some full window
+ * but in none of the lattice's, the full window holding it whose origin is nearest the lattice (first in row-major).
+ */
+export function coveringWindows(grid: SlideGridView, s: number, t: number, ox: number, oy: number, lut = cellLookup(grid)): ContextWindow[] {
+  const out: ContextWindow[] = []
+  const covered = new Uint8Array(grid.cols * grid.rows)
+  const take = (w: ContextWindow): void => {
+    out.push(w)
+    for (let r = 0; r < s; r++) for (let c = 0; c < s; c++) covered[w.col + c + (w.row + r) * grid.cols] = 1
+  }
+  for (let row = oy; row + s <= grid.rows; row += t) {
+    for (let col = ox; col + s <= grid.cols; col += t) {
+      const w = windowAt(grid, col, row, s, lut)
+      if (w) take(w)
+    }
+  }
+  for (const p of grid.patches) {
+    if (covered[p.col + p.row * grid.cols]) continue
+    let best: ContextWindow | null = null
+    let bestDist = Infinity
+    for (let dr = 0; dr < s; dr++) {
+      for (let dc = 0; dc < s; dc++) {
+        const w = windowAt(grid, p.col - dc, p.row - dr, s, lut)
+        if (!w) continue
+        const dist = ((w.col - ox) % t) + ((w.row - oy) % t)
+        if (dist < bestDist) [best, bestDist] = [w, dist]
+      }
+    }
+    if (best) take(best)
+  }
+  return out
+}
+
 /** The ordered window visits of the whole run (all epochs), a pure function of the seed: resume recomputes it. */
 export function trainingPlan(grids: readonly SlideGridView[], cfg: McmConfig): ContextWindow[] {
   const s = cfg.window.size
-  const passes = passesPerEpoch(s, cfg.mask.ratio)
+  const t = windowStride(cfg)
+  const passes = t === s ? passesPerEpoch(s, cfg.mask.ratio) : 1
   const luts = grids.map((g) => cellLookup(g))
   const plan: ContextWindow[] = []
   const wholeEpochs = Math.ceil(cfg.epochs)
@@ -73,9 +118,10 @@ export function trainingPlan(grids: readonly SlideGridView[], cfg: McmConfig): C
     const epoch: ContextWindow[] = []
     grids.forEach((g, gi) => {
       const rng = Rng.keyed(cfg.seed, STREAM.plan, e, gi)
-      const ox = s === 1 ? 0 : rng.int(s)
-      const oy = s === 1 ? 0 : rng.int(s)
-      for (const w of tileWindows(g, s, ox, oy, luts[gi])) {
+      const ox = s === 1 ? 0 : rng.int(t)
+      const oy = s === 1 ? 0 : rng.int(t)
+      const windows = t === s ? tileWindows(g, s, ox, oy, luts[gi]) : coveringWindows(g, s, t, ox, oy, luts[gi])
+      for (const w of windows) {
         const key = deriveSeed(e, gi, w.col, w.row)
         for (let pass = 0; pass < passes; pass++) epoch.push({ ...w, cover: { key, pass, passes } })
       }
@@ -92,17 +138,43 @@ export function totalSteps(planLength: number, cfg: McmConfig): number {
   return cfg.maxSteps !== undefined ? Math.min(steps, cfg.maxSteps) : steps
 }
 
-/** Training and held-out slide names. Held-out: the named slides, else the last `fraction` by name (at least one). */
-export function splitSlides(names: readonly string[], heldOut: McmConfig['heldOut']): { train: string[]; heldOut: string[] } {
+/** slide → patient id, or null when some slide has no patient (then the split cannot be by patient). */
+export function patientsOf(grids: readonly SlideGridView[]): Map<string, string> | null {
+  const m = new Map<string, string>()
+  for (const g of grids) {
+    if (!g.patient) return null
+    m.set(g.slide, g.patient)
+  }
+  return m
+}
+
+/**
+ * Training and held-out slide names. Held-out: the named slides, else the last `fraction` by name (at least one).
+ * With `patients` (every slide's patient) and heldOut.by = 'patient' (the default) the split is by patient: the
+ * fraction is taken in whole patients (ordered by their first slide name, from the end), and a named slide brings its
+ * patient's other slides along, so no patient has slides on both sides.
+ */
+export function splitSlides(
+  names: readonly string[],
+  heldOut: Omit<McmConfig['heldOut'], 'by'> & { by?: McmConfig['heldOut']['by'] },
+  patients?: ReadonlyMap<string, string> | null
+): { train: string[]; heldOut: string[] } {
   const sorted = [...names].sort()
+  const byPatient = patients && (heldOut.by ?? 'patient') === 'patient' ? patients : null
+  const samePatient = (n: string): string[] => (byPatient ? sorted.filter((m) => byPatient.get(m) === byPatient.get(n)) : [n])
   let held: string[]
   if (heldOut.slides.length > 0) {
     const missing = heldOut.slides.filter((n) => !sorted.includes(n))
     if (missing.length) throw new Error(`held-out slides not in the cohort: ${missing.join(', ')}`)
-    held = [...heldOut.slides]
+    held = sorted.filter((n) => heldOut.slides.some((h) => samePatient(h).includes(n)))
   } else {
     const n = heldOut.fraction > 0 ? Math.max(1, Math.round(sorted.length * heldOut.fraction)) : 0
-    held = sorted.slice(sorted.length - n)
+    held = []
+    for (let i = sorted.length - 1; i >= 0 && held.length < n; i--) {
+      const name = sorted[i] as string
+      if (!held.includes(name)) held.push(...samePatient(name).filter((m) => !held.includes(m)))
+    }
+    held.sort()
   }
   const train = sorted.filter((n) => !held.includes(n))
   if (train.length === 0) throw new Error('no training slides left after the held-out split: lower heldOut.fraction or name fewer slides')

@@ -1,6 +1,7 @@
 // MCM context predictor: a small pre-LN transformer encoder over the s×s tokens of a context window.
-// Visible tokens carry student features, masked tokens a learned mask token; learned 2-D positional embeddings are
-// added on (no tf.gather anywhere: gather has no gradient kernel on wasm), then a linear head to the teacher dim.
+// Visible tokens carry student features through an input projection (with bias) and, by default, a LayerNorm, so they
+// sit on the scale of the learned mask token and 2-D positional embeddings added on (no tf.gather anywhere: gather has
+// no gradient kernel on wasm); then a linear head to the teacher dim.
 // Used only during fine-tuning; dropped from the exported student.
 import * as tf from '@tensorflow/tfjs'
 import { Rng, STREAM } from '../mcm/rng'
@@ -16,6 +17,8 @@ export interface ContextPredictorOptions {
   mlpRatio: number
   outDim: number
   seed: number
+  /** LayerNorm on the projected visible tokens (default true) */
+  inputNorm?: boolean
 }
 
 const LN_EPS = 1e-5
@@ -33,7 +36,12 @@ export class ContextPredictor {
       this.byName.set(p.name, p.variable)
     }
     const hidden = Math.round(width * mlpRatio)
-    if (inDim !== width) add(normalParam('in_proj.weight', [inDim, width], Math.sqrt(1 / inDim), rng))
+    add(normalParam('in_proj.weight', [inDim, width], Math.sqrt(1 / inDim), rng))
+    add(constParam('in_proj.bias', [width], 0))
+    if (opts.inputNorm !== false) {
+      add(constParam('in_norm.weight', [width], 1))
+      add(constParam('in_norm.bias', [width], 0))
+    }
     add(normalParam('mask_token', [1, 1, width], 0.02, rng, true, false))
     // learned 2-D positions: a row table plus a column table, expanded to s² by a constant 0/1 matrix (matMul, not gather)
     add(normalParam('pos_row', [size, width], 0.02, rng, true, false))
@@ -118,7 +126,8 @@ export class ContextPredictor {
    * masked: [B, s², 1] with 1 at masked cells → predictions [B, s², outDim].
    */
   forward(tokens: tf.Tensor3D, masked: tf.Tensor3D): tf.Tensor3D {
-    let x: tf.Tensor = this.byName.has('in_proj.weight') ? this.linear(tokens, 'in_proj') : tokens
+    let x: tf.Tensor = this.linear(tokens, 'in_proj')
+    if (this.byName.has('in_norm.weight')) x = this.layerNorm(x, 'in_norm')
     // masked cells: the visible value is multiplied by 0, so nothing of a masked cell's content passes
     const keep = tf.sub(1, masked)
     x = tf.add(tf.mul(x, keep), tf.mul(masked, this.v('mask_token')))

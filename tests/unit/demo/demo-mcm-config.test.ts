@@ -7,7 +7,9 @@ describe('demo MCM+KD config', () => {
 
   it('is a valid run config, and the stored (defaults-filled) config covers it', () => {
     const stored = McmConfig.parse(demoMcmConfig(3, grid))
-    expect(stored.batchWindows).toBe(1)
+    // the default recipe: ≥ 8 windows per step, BatchNorm in training mode
+    expect(stored.batchWindows).toBeGreaterThanOrEqual(8)
+    expect(stored.freezeBnStats).toBe(false)
     expect(stored.epochs).toBe(1)
     expect(configCovers(stored, demoMcmConfig(3, grid))).toBe(true)
   })
@@ -15,7 +17,11 @@ describe('demo MCM+KD config', () => {
   it('a run with another seed, batch size or grid is not reused', () => {
     const stored = McmConfig.parse(demoMcmConfig(3, grid))
     expect(configCovers(stored, demoMcmConfig(4, grid))).toBe(false)
-    expect(configCovers(McmConfig.parse({ ...demoMcmConfig(3, grid), batchWindows: 4 }), demoMcmConfig(3, grid))).toBe(false)
+    expect(configCovers(McmConfig.parse({ ...demoMcmConfig(3, grid), batchWindows: 4 }), McmConfig.parse(demoMcmConfig(3, grid)))).toBe(false)
+    // a run stored under other defaults (here an older student learning rate) is not reused either: the pipeline
+    // compares against the fully parsed config, so a changed default reruns the demo's fine-tuning
+    const older = McmConfig.parse({ ...demoMcmConfig(3, grid), optim: { lrStudent: 1e-4 } })
+    expect(configCovers(older, McmConfig.parse(demoMcmConfig(3, grid)))).toBe(false)
     expect(configCovers(stored, demoMcmConfig(3, { ...grid, patchSize: 32 }))).toBe(false)
   })
 

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { buildReport, foldsCsv, inferRole, modelsCsv, printTable, type ModelEvaluation } from '../../../src-main/eval/report'
 import { parseCsv } from '../../../src-main/interop/csv'
 import { mulberry32 } from '../../../src-main/eval/rng'
+import { renderReportHtml } from '../../../src-main/eval/report-html'
 
 /** 3-class predictions: the true class gets `boost` extra mass before normalising. */
 function model(name: string, boost: number, seed: number): ModelEvaluation {
@@ -63,6 +64,20 @@ describe('buildReport', () => {
       models: [model('student', 0.2, 1), model('student-mcm', 0.8, 2)], finetune: { ...finetune, teacher_probe_r2_before: 0.8036, teacher_probe_r2_after: 0.8047 }, timings: { cv: 1 }, bootstrapResamples: 50
     })
     expect(printTable(probed)).toContain('teacher probe, held-out R² of student features → teacher targets (higher is better): before 0.804 → after 0.805')
+    expect(printTable(probed)).not.toContain('per-patch KD')
+    // the budget-matched per-patch KD control, and report warnings, are printed and shown in the HTML
+    const kd = buildReport({
+      project: 'p', aggregator: 'abmil', seed: 3, foldsK: 3, splitMethod: 'm', classes: ['a', 'b', 'c'], nPatients: 45,
+      models: [model('student', 0.2, 1), model('student-mcm', 0.8, 2)],
+      finetune: { ...finetune, teacher_probe_r2_before: 0.8036, teacher_probe_r2_after: 0.8047, main_steps: 161, main_images: 10304, patch_kd: { steps: 161, images: 10304, teacher_probe_r2_after: 0.8191 } },
+      timings: { cv: 1 }, bootstrapResamples: 50
+    })
+    kd.warnings = ['extractors saw different pixels per patch: student 64 px, teacher 224 px']
+    expect(printTable(kd)).toContain('per-patch KD control (window 1, 161 steps, 10304 student images; MCM+KD: 161 steps, 10304 images): teacher probe after 0.819')
+    expect(printTable(kd)).toContain('WARNING: extractors saw different pixels per patch')
+    const html = renderReportHtml(kd)
+    expect(html).toContain('per-patch KD control (window 1, same budget)')
+    expect(html).toContain('<strong>Warning:</strong> extractors saw different pixels per patch')
   })
 
   it('guesses roles from model names', () => {

@@ -39,8 +39,35 @@ describe('masking', () => {
 })
 
 describe('epoch plan', () => {
-  const cfg = McmConfig.parse({ seed: 5, window: { size: 3 }, mask: { ratio: 0.5 }, data: { source: 'synthetic', synthetic: { slides: 4, cols: 12, rows: 12, holes: 0 } } })
+  // stride = size: the non-overlapping tiling with exact-cover passes
+  const cfg = McmConfig.parse({ seed: 5, window: { size: 3, stride: 3 }, mask: { ratio: 0.5 }, data: { source: 'synthetic', synthetic: { slides: 4, cols: 12, rows: 12, holes: 0 } } })
   const source = new SyntheticCohort(cfg.data.synthetic)
+
+  it('overlapping windows (default stride ⌈s/2⌉) put every patch that lies in some full window into a window each epoch', () => {
+    const holey = new SyntheticCohort({ ...cfg.data.synthetic, holes: 0.15, seed: 11 })
+    for (const size of [3, 4]) {
+      const c = McmConfig.parse({ seed: 5, window: { size }, data: { source: 'synthetic', synthetic: { ...cfg.data.synthetic, holes: 0.15, seed: 11 } } })
+      const plan = trainingPlan(holey.slides(), c)
+      const covered = new Set(plan.flatMap((w) => w.cells.map((x) => `${w.slide}#${x}`)))
+      // every patch inside any full window (checked by brute force over all origins)
+      const coverable = new Set<string>()
+      for (const g of holey.slides()) {
+        const at = new Map(g.patches.map((p) => [`${p.col},${p.row}`, p.index]))
+        for (let row = 0; row + size <= g.rows; row++) {
+          for (let col = 0; col + size <= g.cols; col++) {
+            const cells: number[] = []
+            for (let r = 0; r < size; r++) for (let q = 0; q < size; q++) cells.push(at.get(`${col + q},${row + r}`) ?? -1)
+            if (cells.every((x) => x >= 0)) for (const x of cells) coverable.add(`${g.slide}#${x}`)
+          }
+        }
+      }
+      expect(coverable.size).toBeGreaterThan(0)
+      expect([...coverable].filter((k) => !covered.has(k))).toEqual([])
+      // one visit per window, and windows overlap (stride below the size)
+      expect(new Set(plan.map((w) => `${w.slide}@${w.col},${w.row}`)).size).toBe(plan.length)
+      expect(plan.some((w) => w.col % size !== plan[0]!.col % size)).toBe(true)
+    }
+  })
 
   it('makes every patch inside a full window a masked target exactly once per epoch (random, k divides s²… or ≤ twice)', () => {
     const plan = trainingPlan(source.slides(), cfg)
@@ -74,5 +101,12 @@ describe('epoch plan', () => {
     expect(splitSlides(['c', 'a', 'b'], { slides: ['a'], fraction: 0.2, maxWindows: 4 }).train).toEqual(['b', 'c'])
     expect(() => splitSlides(['a'], { slides: ['a'], fraction: 0, maxWindows: 4 })).toThrow(/no training slides/)
     expect(() => splitSlides(['a', 'b'], { slides: ['z'], fraction: 0, maxWindows: 4 })).toThrow(/not in the cohort: z/)
+    // by patient when every slide's patient is known: no patient on both sides
+    const patients = new Map([['a1', 'A'], ['a2', 'A'], ['b1', 'B'], ['c1', 'C'], ['c2', 'C']])
+    const names = [...patients.keys()]
+    expect(splitSlides(names, { slides: [], fraction: 0.2, maxWindows: 4 }, patients)).toEqual({ train: ['a1', 'a2', 'b1'], heldOut: ['c1', 'c2'] })
+    expect(splitSlides(names, { slides: ['a1'], fraction: 0.2, maxWindows: 4 }, patients).heldOut).toEqual(['a1', 'a2'])
+    expect(splitSlides(names, { slides: [], by: 'slide', fraction: 0.2, maxWindows: 4 }, patients).heldOut).toEqual(['c2'])
+    expect(splitSlides(names, { slides: [], fraction: 0.2, maxWindows: 4 }, null).heldOut).toEqual(['c2'])
   })
 })

@@ -74,8 +74,29 @@ describe('fitPca', () => {
 describe('teacherTargets', () => {
   const data = { source: 'synthetic', synthetic: { slides: 5, cols: 8, rows: 8, holes: 0, teacherDim: 12 } }
 
-  it('is the per-vector normalised teacher feature when targetPca is 0 (the default)', () => {
-    const cfg = McmConfig.parse({ data })
+  it('by default standardises each dimension with the mean and sd of the training slides only', () => {
+    const cfg = McmConfig.parse({ data, heldOut: { slides: ['synthetic-04'] } })
+    const source = new SyntheticCohort(cfg.data.synthetic)
+    const t = teacherTargets(source, cfg)
+    expect(t.space).toEqual({ dim: 12, teacherDim: 12, norm: 'standardize', standardized: { fittedOnPatches: 4 * 64, fittedOnSlides: 4 }, pca: null })
+    const train = source.slides().filter((g) => g.slide !== 'synthetic-04')
+    const rows = train.flatMap((g) => g.patches.map((p) => t.target(g.slide, p.index)))
+    for (let j = 0; j < 12; j++) {
+      const col = rows.map((r) => r[j] as number)
+      const m = col.reduce((a, b) => a + b, 0) / col.length
+      const sd = Math.sqrt(col.reduce((a, b) => a + (b - m) ** 2, 0) / col.length)
+      expect(m).toBeCloseTo(0, 4)
+      expect(sd).toBeCloseTo(1, 3)
+    }
+    // the held-out slide is transformed with the training statistics, not its own
+    const held = source.slides().find((g) => g.slide === 'synthetic-04')!
+    const hm = held.patches.map((p) => t.target(held.slide, p.index)[0] as number).reduce((a, b) => a + b, 0) / held.patches.length
+    expect(Math.abs(hm)).toBeGreaterThan(1e-3)
+    expect(describeTargets(t.space)).toMatch(/standardised per dimension \(mean, sd of 256 patches of 4 training slides\)/)
+  })
+
+  it('is the per-vector normalised teacher feature with teacherNorm layernorm and targetPca 0', () => {
+    const cfg = McmConfig.parse({ data, loss: { teacherNorm: 'layernorm' } })
     const source = new SyntheticCohort(cfg.data.synthetic)
     const t = teacherTargets(source, cfg)
     expect(t.space).toEqual({ dim: 12, teacherDim: 12, norm: 'layernorm', pca: null })
