@@ -10,6 +10,8 @@ import { toErrorBody } from '../api/errors'
 import { contentTypeOf, resolveInside } from '../server/static-files'
 import { CSP } from '../server/http-server'
 import { allowNavigation, APP_ORIGIN, isTrustedSender } from './shell-policy'
+import { setChildLauncher } from '../core/child-launch'
+import { utilityLauncher } from './utility-launcher'
 
 protocol.registerSchemesAsPrivileged([
   { scheme: 'tessera', privileges: { standard: true, secure: true, supportFetchAPI: true, stream: true } }
@@ -113,6 +115,8 @@ void app.whenReady().then(() => {
   ses.setPermissionRequestHandler((_wc, _permission, callback) => callback(false))
   ses.setPermissionCheckHandler(() => false)
   ses.setDevicePermissionHandler(() => false)
+  // children start as utility processes, never as `electron` with ELECTRON_RUN_AS_NODE (the fuse can be off)
+  setChildLauncher(utilityLauncher)
   core = createCore({ dbPath: defaultDbPath(), door: 'desktop' })
   registerProtocol(core)
   registerIpc(core)

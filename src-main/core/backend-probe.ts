@@ -1,6 +1,6 @@
 // Compute-backend report for the API (system.backends): probed once per app start in a child process, because
 // probing loads TF.js, Dawn and onnxruntime, which the UI process must not load.
-import { fork } from 'node:child_process'
+import { launchChild } from './child-launch'
 import { processEntry } from './entry-point'
 import type { BackendsReport } from '../../src-shared/contracts/system'
 
@@ -9,9 +9,7 @@ let cached: Promise<BackendsReport> | null = null
 export function probeBackends(): Promise<BackendsReport> {
   cached ??= new Promise<BackendsReport>((resolve, reject) => {
     const entry = processEntry(import.meta.url, 'backend-probe-main', '../workers')
-    const env = { ...process.env }
-    if (process.versions['electron']) env['ELECTRON_RUN_AS_NODE'] = '1'
-    const child = fork(entry.file, [], { execArgv: entry.execArgv, env, stdio: ['ignore', 'ignore', 'ignore', 'ipc'] })
+    const child = launchChild(entry.file, { execArgv: entry.execArgv, stdout: 'ignore', stderr: 'ignore' })
     const timer = setTimeout(() => child.kill('SIGKILL'), 60_000)
     child.on('message', (m: { ok: boolean; report?: BackendsReport; error?: string }) => {
       clearTimeout(timer)

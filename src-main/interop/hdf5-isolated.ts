@@ -1,7 +1,8 @@
 // Reads HDF5 feature files in a throwaway child process with a timeout (reliability.md §5: HDF5 reads are isolated).
 // Cost: ~0.3 s process start per file under tsx; the arrays come back through structured-clone IPC.
 import { processEntry } from '../core/entry-point'
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { launchChild } from '../core/child-launch'
 import { closeSync, readSync } from 'node:fs'
 import { openRegularFileSync, SafeOpenError } from '../core/safe-open'
 import { HDF5_SIGNATURE, Hdf5FileError, H5_LIMITS, type FeatureFileData } from './hdf5'
@@ -44,7 +45,7 @@ export async function readFeatureFile(file: string, options: { timeoutMs?: numbe
   const { file: script, execArgv } = entry()
   const timeoutMs = options.timeoutMs ?? readTimeoutMs(size)
   // the child's V8 heap must hold the largest allowed dataset (2 GiB float32) plus its copy for IPC
-  const child = fork(script, [], { execArgv: [...execArgv, '--max-old-space-size=6144'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' })
+  const child = launchChild(script, { execArgv: [...execArgv, '--max-old-space-size=6144'], stdout: 'ignore', stderr: 'pipe' })
   let stderr = ''
   child.stderr?.on('data', (b: Buffer) => {
     if (stderr.length < 4000) stderr += b.toString()
@@ -89,7 +90,7 @@ export class Hdf5ReaderSession {
     const fresh = !this.child
     if (!this.child) {
       const { file: script, execArgv } = entry()
-      const child = fork(script, [], { execArgv: [...execArgv, '--max-old-space-size=6144'], stdio: ['ignore', 'ignore', 'pipe', 'ipc'], serialization: 'advanced' })
+      const child = launchChild(script, { execArgv: [...execArgv, '--max-old-space-size=6144'], stdout: 'ignore', stderr: 'pipe' })
       this.stderr = ''
       child.stderr?.on('data', (b: Buffer) => {
         if (this.stderr.length < 4000) this.stderr += b.toString()

@@ -1,5 +1,6 @@
 // Runs jobs in child processes, one queue, records state in the store and streams progress events.
-import { fork, type ChildProcess } from 'node:child_process'
+import type { ChildProcess } from 'node:child_process'
+import { launchChild } from '../core/child-launch'
 import { processEntry } from '../core/entry-point'
 import type { Job } from '../../src-shared/domain/types'
 import type { EventBus } from '../core/event-bus'
@@ -123,9 +124,7 @@ export class JobService {
   private launch(id: number, resume: boolean): void {
     const job = this.repo.get(id)
     const { file, execArgv } = runnerPath()
-    const env = { ...process.env }
-    if (process.versions['electron']) env['ELECTRON_RUN_AS_NODE'] = '1'
-    const child = fork(file, [], { execArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+    const child = launchChild(file, { execArgv, stdout: 'inherit', stderr: 'inherit' })
     const run: Running = { child, cancelRequested: false, rate: new RateEstimator(), finished: false }
     this.running.set(id, run)
     this.repo.markRunning(id, child.pid ?? null)

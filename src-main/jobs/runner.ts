@@ -1,5 +1,6 @@
 // Child-process entry that runs one job: receives `start`, reports progress, exits when done.
 // Runs out of the parent's process so a crash in native code (decoders, FFI) or a kill cannot take the app down.
+import '../core/child-ipc' // first: bridges an Electron utility process's parentPort to process.send/on('message')
 import { isStoreDiskFull, openDatabase, type Db } from '../store/database'
 import { readJobState, writeJobState } from '../store/jobs-repo'
 import { jobKinds } from '../workers/index'

@@ -1,5 +1,6 @@
 // Child-process entry of the OpenSlide host: owns libopenslide handles and answers requests over IPC, so a crash
 // inside the C library (hostile files) kills only this process, never the app. Started by openslide-client.ts.
+import '../../core/child-ipc' // first: bridges an Electron utility process's parentPort to process.send/on('message')
 import { OpenSlideHandle, openSlideAvailability } from './binding'
 import type { HostReply, HostRequest } from './protocol'
 

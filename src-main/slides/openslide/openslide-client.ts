@@ -2,7 +2,7 @@
 // over it. A host crash rejects in-flight requests with a SlideError; the next call starts a fresh host and
 // slides re-open themselves there. Cost: ~0.3 s to start the host; per region, one IPC round trip (~0.1 ms + copy).
 import { processEntry } from '../../core/entry-point'
-import { fork } from 'node:child_process'
+import { launchChild } from '../../core/child-launch'
 import type { ChildProcess } from 'node:child_process'
 import { checkRegionArgs } from '../region'
 import type { RgbaImage, SlideMetadata, SlideSource } from '../slide-source'
@@ -27,7 +27,7 @@ export class OpenSlideHost {
   private start(): ChildProcess {
     if (this.child) return this.child
     const { file, execArgv } = hostEntry()
-    const child = fork(file, [], { execArgv, stdio: ['ignore', 'inherit', 'inherit', 'ipc'], serialization: 'advanced' })
+    const child = launchChild(file, { execArgv, stdout: 'inherit', stderr: 'inherit' })
     this.generation++
     child.on('message', (reply: HostReply) => {
       const p = this.pending.get(reply.id)
