@@ -11,4 +11,12 @@ describe('native Conv2DBackpropFilter vs cpu backend', () => {
       expect(maxRelErr(got, ref)).toBeLessThan(2e-5)
     })
   }
+
+  // bit-exact resume relies on this: same shapes, same thread count → the same reduction order and the same bits
+  itNative('is bit-identical across repeated calls (fixed thread count)', async () => {
+    const c = { name: 'repeat', n: 4, h: 28, w: 28, ci: 64, co: 64, k: 3, stride: 1, pad: 1 }
+    const a = await convResult('wasm', c, 'dw')
+    const b = await convResult('wasm', c, 'dw')
+    expect(Buffer.from(a.buffer, a.byteOffset, a.byteLength).equals(Buffer.from(b.buffer, b.byteOffset, b.byteLength))).toBe(true)
+  })
 })
