@@ -7,6 +7,7 @@ export const benchEntries: Record<string, () => Promise<BenchFn>> = {
   features: async () => (await import('./features')).benchFeatures,
   ml: async () => (await import('./ml')).benchMl,
   cpu: async () => (await import('./cpu')).benchCpu,
+  gpu: async () => (await import('./gpu')).benchGpu,
   eval: async () => (await import('./eval')).benchEval,
   mcm: async () => (await import('./mcm')).benchMcm,
   demo: async () => (await import('./demo')).benchDemo
