@@ -2,6 +2,7 @@
 import type { Db } from './database'
 import type { Slide, SlideStatus } from '../../src-shared/domain/types'
 import { ApiError } from '../api/errors'
+import { DEFAULT_TISSUE_METHOD } from '../../src-shared/domain/grid'
 
 interface SlideRow {
   id: number
@@ -54,10 +55,14 @@ const toSlide = (r: SlideRow): Slide => ({
   tissueMethod: r.tissue_method ?? null
 })
 
-/** Slide columns plus the coverage and method of its latest tissue mask. */
+/** The slide's masks, those of its project's current method first, then the latest (a one-off mask of another method does not hide it). */
+const MASK_ORDER = `ORDER BY json_extract(m.params, '$.method') =
+    coalesce(json_extract((SELECT p.tissue FROM projects p WHERE p.id = s.project_id), '$.method'), '${DEFAULT_TISSUE_METHOD}') DESC, m.id DESC LIMIT 1`
+
+/** Slide columns plus the coverage and method of its tissue mask (MASK_ORDER picks which). */
 const SELECT = `SELECT s.*,
-  (SELECT m.coverage FROM tissue_masks m WHERE m.slide_id = s.id ORDER BY m.id DESC LIMIT 1) AS tissue_coverage,
-  (SELECT json_extract(m.params, '$.method') FROM tissue_masks m WHERE m.slide_id = s.id ORDER BY m.id DESC LIMIT 1) AS tissue_method
+  (SELECT m.coverage FROM tissue_masks m WHERE m.slide_id = s.id ${MASK_ORDER}) AS tissue_coverage,
+  (SELECT json_extract(m.params, '$.method') FROM tissue_masks m WHERE m.slide_id = s.id ${MASK_ORDER}) AS tissue_method
   FROM slides s`
 
 /** What the slides service learned about a file (ok) or why it failed (error). */

@@ -3,7 +3,7 @@
 // fixed one, then closing and opening. Holes are kept. Saturation alone drops pale IHC (haematoxylin + DAB is nearly
 // grey); darkness alone misses faint eosin; `combined` (either channel above its threshold) keeps both.
 import type { SlideSource } from '../slides/slide-source'
-import type { TissueMethod } from '../../src-shared/domain/grid'
+import { DEFAULT_TISSUE_METHOD, type TissueMethod } from '../../src-shared/domain/grid'
 import { renderRegion, type RgbImage } from '../tiles/render'
 import { boxBlur, close, open, otsuThreshold } from './morphology'
 
@@ -51,8 +51,8 @@ export function tissueParamsFor(choice: { method: TissueMethod; saturationThresh
   return p
 }
 
-/** The default method: combined keeps H&E (saturated) and pale IHC (dark but grey) tissue; see tests/unit/tissue. */
-export const DEFAULT_TISSUE_METHOD: TissueMethod = 'combined'
+/** The default method (combined) keeps H&E and pale IHC tissue; see tests/unit/tissue/tissue-methods.test.ts. */
+export { DEFAULT_TISSUE_METHOD }
 export const DEFAULT_TISSUE_PARAMS: TissueMaskParams = tissueParamsFor({ method: DEFAULT_TISSUE_METHOD })
 
 export interface TissueMask {

@@ -6,6 +6,8 @@
  */
 export const TISSUE_METHODS = ['combined', 'otsu-saturation', 'otsu-grey', 'geojson'] as const
 export type TissueMethod = (typeof TISSUE_METHODS)[number]
+/** Method of projects that chose none: keeps H&E (saturated) and pale IHC (dark but grey) tissue. */
+export const DEFAULT_TISSUE_METHOD: TissueMethod = 'combined'
 
 /** A project's (or one request's) tissue choice; thresholds 0–255 replace Otsu on that channel. */
 export interface TissueChoice {

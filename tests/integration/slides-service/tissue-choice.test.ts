@@ -52,6 +52,8 @@ describe('per-project tissue method', () => {
     // a request's own method wins over the project's
     const t = (await core.dispatch('slide.tissue', { id: slide.id, tissue: { method: 'otsu-grey', darknessThreshold: 30 } })) as TissueSummary
     expect(t).toMatchObject({ method: 'otsu-grey', threshold: 30 })
+    // …and a one-off mask of another method does not replace the project's in the slide list
+    expect((((await core.dispatch('slide.list', { projectId: project.id })) as Slide[])[0] as Slide).tissueMethod).toBe('otsu-saturation')
     await expect(core.dispatch('project.setTissue', { id: project.id, tissue: { method: 'otsu' } })).rejects.toThrow(/method/)
     expect(((await core.dispatch('project.setTissue', { id: project.id, tissue: null })) as Project).tissue).toBeNull()
   })
