@@ -1,5 +1,6 @@
 // Slide rows of a project: upsert by (project, path), list, get, remove, mpp override, label/patient id.
 import type { Db } from './database'
+import { resolutionProblem } from '../../src-shared/domain/resolution'
 import type { Slide, SlideStatus } from '../../src-shared/domain/types'
 import { ApiError } from '../api/errors'
 import { DEFAULT_TISSUE_METHOD } from '../../src-shared/domain/grid'
@@ -52,7 +53,9 @@ const toSlide = (r: SlideRow): Slide => ({
   patientId: r.patient_id,
   metadata: parseMetadata(r.metadata),
   tissueCoverage: r.tissue_coverage ?? null,
-  tissueMethod: r.tissue_method ?? null
+  tissueMethod: r.tissue_method ?? null,
+  // only for slides that were read: an unreadable file's missing mpp is not the problem to report
+  resolutionProblem: r.status === 'ok' ? resolutionProblem(r.mpp_x, r.mpp_y, r.mpp_override) : null
 })
 
 /** The slide's masks, those of its project's current method first, then the latest (a one-off mask of another method does not hide it). */

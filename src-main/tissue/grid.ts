@@ -6,6 +6,7 @@ import type { SlideMetadata } from '../slides/slide-source'
 import type { TissueMask, TissueMaskParams } from './tissue-mask'
 import { DOWNSAMPLE_TOLERANCE } from '../tiles/deep-zoom'
 import { gridName } from './grid-name'
+import { resolutionProblem } from '../../src-shared/domain/resolution'
 
 export const GRID_ALGORITHM_VERSION = 1
 
@@ -16,13 +17,17 @@ export class GridError extends Error {
   }
 }
 
-/** µm/px of level 0: the override when set, else the metadata (mean of x and y); clear error when neither exists. */
+/** µm/px of level 0: the override when set, else the metadata (mean of x and y); clear error when neither exists or the file's value is implausible. */
 export function level0Mpp(file: string, metadata: SlideMetadata, mppOverride: number | null): number {
   if (mppOverride !== null && mppOverride > 0) return mppOverride
   const { mppX, mppY } = metadata
+  const problem = resolutionProblem(mppX, mppY, null)
+  if (problem?.startsWith('resolution missing:')) {
+    throw new GridError(`${file}: the slide's metadata has no microns-per-pixel; set a per-slide mpp override (slide.setMppOverride, or --mpp-override)`)
+  }
+  if (problem) throw new GridError(`${file}: ${problem} (slide.setMppOverride, tessera slide set-mpp, or --mpp-override)`)
   if (mppX && mppY) return (mppX + mppY) / 2
-  if (mppX || mppY) return (mppX ?? mppY) as number
-  throw new GridError(`${file}: the slide's metadata has no microns-per-pixel; set a per-slide mpp override (slide.setMppOverride, or --mpp-override)`)
+  return (mppX ?? mppY) as number
 }
 
 export function validateGridParams(p: GridParams): void {

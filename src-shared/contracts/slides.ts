@@ -31,6 +31,8 @@ export interface SlideInfo {
   properties: Record<string, string>
   /** the content key that keys every cache of this slide (see slides/service/content-key.ts) */
   contentKey: string
+  /** set when level-0 mpp is missing or implausible (see domain/resolution): an override is needed for a grid */
+  resolutionProblem: string | null
 }
 
 export interface AddSlidesResult {

@@ -36,6 +36,8 @@ export interface Slide {
   tissueCoverage: number | null
   /** method of that mask */
   tissueMethod: string | null
+  /** set when the file's level-0 resolution is missing or implausible and no override is set (see domain/resolution) */
+  resolutionProblem: string | null
 }
 
 /** States a job moves through; `interrupted` jobs were running when the process died and can be resumed. */

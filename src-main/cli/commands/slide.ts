@@ -53,6 +53,7 @@ const humanInfo = (r: unknown): string => {
     `${i.path}`,
     `  vendor ${i.vendor} (reader ${i.reader}), ${i.width}×${i.height} px`,
     `  mpp ${i.mppX ?? '?'} × ${i.mppY ?? '?'} µm/px, objective ${i.objectivePower ?? '?'}×`,
+    ...(i.resolutionProblem ? [`  WARNING ${i.resolutionProblem} (tessera slide set-mpp, or grid --mpp-override)`] : []),
     ...lv,
     `  associated images: ${i.associatedImages.join(', ') || 'none'}`,
     `  content key ${i.contentKey}`
@@ -150,7 +151,7 @@ export const slideCommands: CliCommand[] = [
     },
     human: (r) =>
       (r as Slide[])
-        .map((s) => `${String(s.id).padStart(4)}  ${s.status.padEnd(5)} ${s.name}  ${s.width ?? '?'}×${s.height ?? '?'}  mpp ${s.mppOverride ?? s.mppX ?? '?'}  ${coverage(s)}${s.error ? `  ${s.error}` : ''}`)
+        .map((s) => `${String(s.id).padStart(4)}  ${s.status.padEnd(5)} ${s.name}  ${s.width ?? '?'}×${s.height ?? '?'}  mpp ${s.mppOverride ?? s.mppX ?? '?'}  ${coverage(s)}${s.error ? `  ${s.error}` : ''}${s.resolutionProblem ? `  ! ${s.resolutionProblem}` : ''}`)
         .join('\n') || 'no slides'
   },
   {

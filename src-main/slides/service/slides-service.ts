@@ -1,5 +1,6 @@
 // The slides service: adds files/folders to projects (content-detected by the registry, per-file errors kept),
 // slide metadata, cached open handles, Deep Zoom tiles, tissue masks, grids and their GeoJSON.
+import { resolutionProblem } from '../../../src-shared/domain/resolution'
 import { basename, dirname, extname, sep } from 'node:path'
 import type { Db } from '../../store/database'
 import type { SlidesRepo } from '../../store/slides-repo'
@@ -40,7 +41,8 @@ export function slideInfo(source: SlideSource, key: string): SlideInfo {
     objectivePower: m.objectivePower,
     associatedImages: [...m.associatedImages],
     properties: { ...m.properties },
-    contentKey: key
+    contentKey: key,
+    resolutionProblem: resolutionProblem(m.mppX, m.mppY, null)
   }
 }
 
