@@ -2,7 +2,7 @@
 // extraction bit for bit; re-runs keep finished slides (by hash); a stopped task leaves no half file and is named on
 // import; a shard of another grid or model is refused and the cache stays as it was.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { cpSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createCore, type Core } from '../../../src-main/core/core'
 import { writeTestSlide } from '../../../src-main/slides/synth/write-test-slide'
@@ -183,5 +183,24 @@ describe('cluster work folder', () => {
     expect(partial).toMatchObject({ complete: false, imported: [], incompleteTasks: [{ task: 0 }, { task: 1 }] })
     await expect(core.dispatch('cluster.import', { dir: join(dir, 'work-mixed') })).rejects.toMatchObject({ code: 'conflict' })
     await expect(core.dispatch('cluster.status', { dir: join(dir, 'nowhere') })).rejects.toMatchObject({ code: 'bad_request' })
+  })
+
+  it('a node that cannot read a slide, or reads other bytes under its path, fails the slide; --path-map re-runs it', async () => {
+    const work = join(dir, 'work-paths')
+    await exportWorkFolder(core.db, core.models, { projectId: project.id, model: 'tiny', to: work, shards: 1, slideIds: [1, 2], grid, dtype: 'float32', provider: 'cpu' })
+    const mirror = join(dir, 'mirror')
+    mkdirSync(mirror)
+    cpSync(join(dir, 'slide-1.tiff'), join(mirror, 'slide-1.tiff'))
+    cpSync(join(dir, 'slide-1.tiff'), join(mirror, 'slide-2.tiff')) // other bytes under slide-2's name
+    const run = (to: string): ReturnType<typeof extractShard> => extractShard({ dir: work, task: 0, openEncoder: openModelEncoder, provider: 'cpu', threads: 1, pathMap: { from: dir, to } })
+    const failed = await run(mirror)
+    expect(failed).toMatchObject({ status: 'failed', computed: 1 })
+    expect(failed.failed).toEqual([{ slide: 'slide-2', error: expect.stringMatching(/slide-2\.tiff: content differs from the exported slide "slide-2"/) }])
+    const imp = await importWorkFolder(core.db, openSlide, work)
+    expect(imp).toMatchObject({ complete: false, failedSlides: [{ task: 0, slide: 'slide-2' }], rerun: `sbatch --chdir=${work} --array=0 ${join(work, 'submit.sbatch')}` })
+    cpSync(join(dir, 'slide-2.tiff'), join(mirror, 'slide-2.tiff'))
+    expect(await run(mirror)).toMatchObject({ status: 'complete', computed: 1, skipped: 1 })
+    expect((await importWorkFolder(core.db, openSlide, work)).complete).toBe(true)
+    expect(readFileSync(join(work, 'verify.sbatch'), 'utf8')).toContain('cluster status "$PWD" --verify')
   })
 })
