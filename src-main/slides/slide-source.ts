@@ -42,6 +42,11 @@ export interface SlideSource {
   /**
    * Read a region: (x, y) in level-0 pixels, (width, height) in pixels of `level`.
    * Areas outside the slide are transparent (alpha 0), as OpenSlide returns them.
+   * Convention at level > 0 when x or y is not a multiple of the level's downsample: the region starts at level
+   * pixel floor(x / downsample), the one covering level-0 x; nothing is resampled. OpenSlide 3.4.1 (and so the
+   * OpenSlide-backed reader) interpolates between level pixels instead (differences up to ~100 per channel on a
+   * 1-px shift). Both agree on multiples of the downsample, which is all slide-global grids use
+   * (tests/unit/slides/region-offsets.test.ts).
    */
   readRegion(x: number, y: number, level: number, width: number, height: number, signal?: AbortSignal): Promise<RgbaImage>
   readAssociatedImage(name: string): Promise<RgbaImage>

@@ -87,7 +87,7 @@ export const slideCommands: CliCommand[] = [
     summary: 'Write a region as PNG (level-0 x/y as OpenSlide read_region; RGB on white)',
     usage: '<file>',
     options: { x: { type: 'string' }, y: { type: 'string' }, level: { type: 'string' }, width: { type: 'string' }, height: { type: 'string' }, out: { type: 'string' } },
-    optionHelp: ['--x X --y Y           top-left in level-0 px', '--level L             slide level (default 0)', '--width W --height H  size in level pixels', '--out region.png      output file'],
+    optionHelp: ['--x X --y Y           top-left in level-0 px (at level > 0: the level pixel covering it, no resampling)', '--level L             slide level (default 0)', '--width W --height H  size in level pixels', '--out region.png      output file'],
     async run(_ctx, args) {
       const out = resolve(requireString(args, 'out'))
       const [x, y, w, h] = [requireInt(args, 'x'), requireInt(args, 'y'), requireInt(args, 'width'), requireInt(args, 'height')]
