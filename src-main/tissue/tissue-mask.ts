@@ -19,9 +19,9 @@ export interface TissueMaskParams {
   closeRadius: number
   openRadius: number
   version: 1
-  /** otsu-grey / combined: lowest accepted threshold on darkness (255 − grey); glass is ~242 grey, darkness ~13 */
+  /** otsu-grey / combined: lowest accepted threshold on darkness (255 − grey; glass ≈ 13); otsu-od: on scaled OD */
   minDarkness?: number
-  /** fixed thresholds instead of Otsu (0–255): saturation above it / darkness above it is tissue */
+  /** fixed thresholds instead of Otsu (0–255): saturation above it / darkness (otsu-od: scaled OD) above it is tissue */
   saturationThreshold?: number
   darknessThreshold?: number
   /** geojson: SHA-256 of the slide's imported annotation (per slide; set by the grid store) */
@@ -41,11 +41,13 @@ export const LEGACY_TISSUE_PARAMS: TissueMaskParams = {
 
 /** Floor on darkness: 20 = grey 235, above glass (≈242 ± noise) and below the palest counterstain we expect (≈200). */
 export const MIN_DARKNESS = 20
+/** Floor on scaled OD: 4 ≈ grey 235, the same glass margin as MIN_DARKNESS. */
+export const MIN_OD = 4
 
 /** Full mask parameters of a method (and optional fixed thresholds); otsu-saturation alone is exactly the legacy set. */
 export function tissueParamsFor(choice: { method: TissueMethod; saturationThreshold?: number; darknessThreshold?: number }): TissueMaskParams {
   const p: TissueMaskParams = { ...LEGACY_TISSUE_PARAMS, method: choice.method }
-  if (choice.method !== 'otsu-saturation') p.minDarkness = MIN_DARKNESS
+  if (choice.method !== 'otsu-saturation') p.minDarkness = choice.method === 'otsu-od' ? MIN_OD : MIN_DARKNESS
   if (choice.saturationThreshold !== undefined) p.saturationThreshold = choice.saturationThreshold
   if (choice.darknessThreshold !== undefined) p.darknessThreshold = choice.darknessThreshold
   return p
@@ -94,6 +96,18 @@ export function darkness(img: RgbImage): Uint8Array {
   return out
 }
 
+/** OD 0…log10(256) scaled to 0–255: optical density −log10((c+1)/256), mean of the three channels. */
+const OD_SCALE = 255 / Math.log10(256)
+const OD_LUT = Uint8Array.from({ length: 256 }, (_, c) => Math.min(255, Math.round(-Math.log10((c + 1) / 256) * OD_SCALE)))
+/** Optical density per pixel (scaled, see OD_LUT): stains add up in OD, so it separates faint tissue from glass. */
+export function opticalDensity(img: RgbImage): Uint8Array {
+  const n = img.width * img.height
+  const out = new Uint8Array(n)
+  const d = img.data
+  for (let i = 0, j = 0; i < n; i++, j += 3) out[i] = Math.round(((OD_LUT[d[j] as number] as number) + (OD_LUT[d[j + 1] as number] as number) + (OD_LUT[d[j + 2] as number] as number)) / 3)
+  return out
+}
+
 /** Threshold of one channel: the fixed one when given, else Otsu raised to the floor. */
 function thresholdOf(channel: Uint8Array, fixed: number | undefined, floor: number): number {
   return fixed !== undefined ? fixed : Math.max(otsuThreshold(channel), floor)
@@ -103,12 +117,14 @@ function thresholdOf(channel: Uint8Array, fixed: number | undefined, floor: numb
 export function maskFromRgb(img: RgbImage, downsample: number, params: TissueMaskParams = DEFAULT_TISSUE_PARAMS): TissueMask {
   const { width: w, height: h } = img
   if (params.method === 'geojson') throw new Error('a geojson tissue mask comes from the slide\'s imported annotation, not from pixels')
-  const useSat = params.method !== 'otsu-grey'
+  const useSat = params.method === 'otsu-saturation' || params.method === 'combined'
   const useDark = params.method !== 'otsu-saturation'
+  const od = params.method === 'otsu-od'
   const sat = useSat ? boxBlur(saturation(img), w, h, params.blurRadius) : null
-  const dark = useDark ? boxBlur(darkness(img), w, h, params.blurRadius) : null
+  // otsu-od thresholds optical density in the "dark" slot (darknessThreshold / minDarkness apply to it)
+  const dark = useDark ? boxBlur(od ? opticalDensity(img) : darkness(img), w, h, params.blurRadius) : null
   const ts = sat ? thresholdOf(sat, params.saturationThreshold, params.minThreshold) : 256
-  const td = dark ? thresholdOf(dark, params.darknessThreshold, params.minDarkness ?? MIN_DARKNESS) : 256
+  const td = dark ? thresholdOf(dark, params.darknessThreshold, params.minDarkness ?? (od ? MIN_OD : MIN_DARKNESS)) : 256
   let mask: Uint8Array = new Uint8Array(w * h)
   for (let i = 0; i < mask.length; i++) mask[i] = (sat && (sat[i] ?? 0) > ts) || (dark && (dark[i] ?? 0) > td) ? 1 : 0
   mask = open(close(mask, w, h, params.closeRadius), w, h, params.openRadius)

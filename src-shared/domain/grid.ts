@@ -1,10 +1,11 @@
 // Slide-global patch grid and context windows, in level-0 pixels. Shared by the core and the viewer overlays.
 
 /**
- * How tissue is told from glass: Otsu on HSV saturation (legacy; drops pale IHC), Otsu on darkness (255 − grey),
- * combined (either; the default), or a GeoJSON annotation imported per slide (e.g. drawn in QuPath).
+ * How tissue is told from glass: Otsu on HSV saturation (legacy; drops pale IHC), Otsu on darkness (255 − grey), Otsu
+ * on optical density (mean −log10 of the channels), combined (saturation or darkness; the default), or a GeoJSON
+ * annotation imported per slide (e.g. drawn in QuPath).
  */
-export const TISSUE_METHODS = ['combined', 'otsu-saturation', 'otsu-grey', 'geojson'] as const
+export const TISSUE_METHODS = ['combined', 'otsu-saturation', 'otsu-grey', 'otsu-od', 'geojson'] as const
 export type TissueMethod = (typeof TISSUE_METHODS)[number]
 /** Method of projects that chose none: keeps H&E (saturated) and pale IHC (dark but grey) tissue. */
 export const DEFAULT_TISSUE_METHOD: TissueMethod = 'combined'

@@ -31,12 +31,14 @@ const kept = async (stain: 'he' | 'ihc', method: TissueMethod): Promise<number> 
 
 describe('tissue methods on H&E and pale IHC', () => {
   it('saturation drops pale IHC tissue; grey and combined keep it; the default is combined and keeps H&E too', async () => {
-    const ihc = { sat: await kept('ihc', 'otsu-saturation'), grey: await kept('ihc', 'otsu-grey'), combined: await kept('ihc', 'combined') }
-    const he = { sat: await kept('he', 'otsu-saturation'), grey: await kept('he', 'otsu-grey'), combined: await kept('he', 'combined') }
+    const ihc = { sat: await kept('ihc', 'otsu-saturation'), grey: await kept('ihc', 'otsu-grey'), combined: await kept('ihc', 'combined'), od: await kept('ihc', 'otsu-od') }
+    const he = { sat: await kept('he', 'otsu-saturation'), grey: await kept('he', 'otsu-grey'), combined: await kept('he', 'combined'), od: await kept('he', 'otsu-od') }
+    expect(he.od).toBeGreaterThanOrEqual(0.95 * he.sat)
     expect(he.sat).toBeGreaterThan(50)
     // the bug: the saturation mask keeps a fraction of the IHC tissue the grey mask keeps
     expect(ihc.sat).toBeLessThan(0.5 * ihc.grey)
     expect(ihc.combined).toBeGreaterThanOrEqual(0.95 * ihc.grey)
+    expect(ihc.od).toBeGreaterThanOrEqual(0.95 * ihc.grey) // optical density keeps it too
     expect(he.combined).toBeGreaterThanOrEqual(0.95 * he.sat)
     // both slides hold the same tissue layout (same seed): the default finds about as much on each
     expect(ihc.combined).toBeGreaterThanOrEqual(0.9 * he.combined)
@@ -57,7 +59,7 @@ describe('tissue methods on H&E and pale IHC', () => {
     const w = 64
     const img = { width: w, height: w, data: Buffer.alloc(w * w * 3) }
     for (let i = 0; i < img.data.length; i++) img.data[i] = 240 + ((i * 7) % 5)
-    for (const method of ['otsu-saturation', 'otsu-grey', 'combined'] as const) expect(tissueFraction(maskFromRgb(img, 1, tissueParamsFor({ method })))).toBe(0)
+    for (const method of ['otsu-saturation', 'otsu-grey', 'otsu-od', 'combined'] as const) expect(tissueFraction(maskFromRgb(img, 1, tissueParamsFor({ method })))).toBe(0)
     // a fixed darkness threshold below the glass's darkness (≈13) calls everything tissue
     expect(tissueFraction(maskFromRgb(img, 1, tissueParamsFor({ method: 'otsu-grey', darknessThreshold: 5 })))).toBe(1)
     expect(maskFromRgb(img, 1, tissueParamsFor({ method: 'otsu-grey', darknessThreshold: 5 })).threshold).toBe(5)
