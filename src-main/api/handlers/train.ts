@@ -1,4 +1,5 @@
 // Handlers of train.* and run.* methods: start/resume MCM+KD runs (train.mcm jobs) and read their records.
+import { existsSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join } from 'node:path'
 import type { Handlers } from '../dispatch'
@@ -43,7 +44,8 @@ export function trainHandlers(s: Services): Pick<Handlers, TrainMethods> {
         ...run,
         job: s.jobsRepo.get(run.jobId),
         lossCurve: s.runs.lossCurve(id),
-        checkpoints: s.runs.checkpoints(id),
+        // generations pruned from disk (the trainer keeps the last few) are not offered as if they could be loaded
+        checkpoints: s.runs.checkpoints(id).filter((c) => existsSync(c.path)),
         evaluation: s.runs.evaluation(id)
       }
     },
