@@ -4,6 +4,7 @@ import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeDurable, fsyncPath } from '../models/atomic-files'
+import { describeJsonError } from '../core/safe-open'
 
 export const WORK_FORMAT = 'tessera-cluster-work/1'
 export const SHARD_FORMAT = 'tessera-cluster-shard/1'
@@ -138,7 +139,7 @@ function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch (e) {
-    throw new Error(`${file}: not readable JSON (${(e as Error).message})`)
+    throw new Error(`${file}: not readable JSON (${describeJsonError(e)})`)
   }
 }
 

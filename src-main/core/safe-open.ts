@@ -158,3 +158,14 @@ export function readRegularFileSync(path: string, options: SafeReadOptions): Buf
     closeSync(fd)
   }
 }
+
+/**
+ * Describe a JSON.parse failure without its text: V8's messages quote the input ("Unexpected token 'r', "root:x:0…"
+ * is not valid JSON"), which would echo an arbitrary file's content. Keeps only the position when there is one.
+ */
+export function describeJsonError(e: unknown): string {
+  const message = e instanceof Error ? e.message : ''
+  if (/Unexpected end of JSON input/.test(message)) return 'not valid JSON (it ends early)'
+  const at = /position (\d+)/.exec(message)
+  return at ? `not valid JSON (error at byte ${at[1]})` : 'not valid JSON'
+}

@@ -9,6 +9,7 @@ import { createModel } from './models/zoo'
 import type { ModelManifest, ZooModel } from './models/manifest'
 import { ParamStore } from './nn/params'
 import { exportStateDict, weightHash } from './weights'
+import { describeJsonError } from '../core/safe-open'
 
 /** Keras layer classes accepted from TF.js layers models (all have gradients on wasm with Tessera's shims). */
 export const allowedLayerClasses = new Set([
@@ -71,7 +72,7 @@ function layerClasses(node: unknown, out = new Set<string>()): Set<string> {
 
 export async function importTfjs(file: string): Promise<ZooModel> {
   let json: ModelJson
-  try { json = JSON.parse(readFileSync(file, 'utf8')) as ModelJson } catch (err) { throw new Error(`${file}: not a readable model.json (${(err as Error).message})`) }
+  try { json = JSON.parse(readFileSync(file, 'utf8')) as ModelJson } catch (err) { throw new Error(`${file}: not a readable model.json (${describeJsonError(err)})`) }
   const { specs, data } = readWeights(file, json)
   if (json.format === 'tessera-zoo') {
     const m = json.tessera

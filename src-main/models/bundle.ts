@@ -4,6 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { sha256File, writeDurable } from './atomic-files'
 import { parseManifest, type ModelManifest } from './manifest'
+import { describeJsonError } from '../core/safe-open'
 
 export const SUMS_FILE = 'SHA256SUMS'
 
@@ -48,9 +49,10 @@ export async function readBundleManifest(dir: string, requireWeights = true): Pr
   if (!existsSync(sumsPath)) throw new Error(`${dir}: not a model bundle (no ${SUMS_FILE}); give the weights file instead`)
   const sums = readFileSync(sumsPath, 'utf8').split('\n').filter((l) => l.trim().length > 0)
   const files: BundleInfo['files'] = []
-  for (const line of sums) {
+  for (const [i, line] of sums.entries()) {
     const m = /^([0-9a-f]{64}) [ *]([A-Za-z0-9._-]+)$/.exec(line)
-    if (!m) throw new Error(`${sumsPath}: malformed line "${line.slice(0, 80)}"`)
+    // describe, never quote: the folder is the caller's and its content unknown
+    if (!m) throw new Error(`${sumsPath}: line ${i + 1} is not "<sha256>  <file name>" (sha256sum format)`)
     const [, expected, name] = m as unknown as [string, string, string]
     const path = join(dir, name)
     if (!existsSync(path)) throw new Error(`${dir}: ${name} is listed in ${SUMS_FILE} but missing`)
@@ -59,7 +61,13 @@ export async function readBundleManifest(dir: string, requireWeights = true): Pr
     files.push({ name, bytes: statSync(path).size, sha256: actual })
   }
   if (!files.some((f) => f.name === 'manifest.json')) throw new Error(`${dir}: ${SUMS_FILE} does not cover manifest.json`)
-  const manifest = parseManifest(JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown, join(dir, 'manifest.json'))
+  let raw: unknown
+  try {
+    raw = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as unknown
+  } catch (e) {
+    throw new Error(`${join(dir, 'manifest.json')}: ${describeJsonError(e)}`)
+  }
+  const manifest = parseManifest(raw, join(dir, 'manifest.json'))
   if (requireWeights && !files.some((f) => f.name === manifest.weightsFile)) throw new Error(`${dir}: ${SUMS_FILE} does not cover the weights ${manifest.weightsFile}`)
   return { manifest, weightsFile: manifest.weightsFile, files }
 }

@@ -64,6 +64,23 @@ describe('errors describe, never quote, unknown content', () => {
     expect(added).not.toContain(hex)
     expect(added).not.toContain('SECRET')
   })
+  it('model.import of a folder and cluster.status describe damaged files without quoting them', async () => {
+    const bundle = join(dir, 'bundle')
+    mkdirSync(bundle)
+    writeFileSync(join(bundle, 'SHA256SUMS'), `${SECRET}\n`)
+    writeFileSync(join(bundle, 'manifest.json'), SECRET)
+    const m = await messageOf(core.dispatch('model.import', { file: bundle, name: 'b' }))
+    expect(m).toMatch(/SHA256SUMS: line 1 is not "<sha256>  <file name>"/)
+    expect(m).not.toContain('SECRET')
+    const work = join(dir, 'work')
+    mkdirSync(work)
+    for (const n of ['work.json', 'manifest.json', 'plan.json']) writeFileSync(join(work, n), SECRET)
+    for (const method of ['cluster.status', 'cluster.import']) {
+      const c = await messageOf(core.dispatch(method, { dir: work }))
+      expect(c).toMatch(/not readable JSON \(not valid JSON/)
+      expect(c).not.toContain('SECRET')
+    }
+  })
 })
 
 describe('labels.import reads only regular files, capped, off the event loop', () => {
