@@ -30,10 +30,10 @@ describe('safetensors BatchNorm counters', () => {
     expect(() => writeSafetensors({ 'x.num_batches_tracked': { shape: [], data: Float32Array.from([0.5]) } })).toThrow(/x\.num_batches_tracked/)
   })
 
-  it('a zoo model saved by Tessera carries I64 counters and loads again', () => {
+  it('a zoo model saved by Tessera carries I64 counters and loads again', async () => {
     const file = join(tempDir(), 'm.safetensors')
     const model = createModel('smallcnn', { seed: 1, width: 8, depth: 3, inputSize: 32 })
-    saveSafetensorsFile(model, file)
+    await saveSafetensorsFile(model, file)
     const h = header(new Uint8Array(readFileSync(file)))
     const counters = Object.keys(h).filter((n) => n.endsWith('num_batches_tracked'))
     expect(counters.length).toBeGreaterThan(0)
