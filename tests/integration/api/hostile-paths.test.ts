@@ -70,7 +70,7 @@ describe('errors describe, never quote, unknown content', () => {
     writeFileSync(join(bundle, 'SHA256SUMS'), `${SECRET}\n`)
     writeFileSync(join(bundle, 'manifest.json'), SECRET)
     const m = await messageOf(core.dispatch('model.import', { file: bundle, name: 'b' }))
-    expect(m).toMatch(/SHA256SUMS: line 1 is not "<sha256>  <file name>"/)
+    expect(m).toMatch(/SHA256SUMS: line 1 is not "<sha256> {2}<file name>"/)
     expect(m).not.toContain('SECRET')
     const work = join(dir, 'work')
     mkdirSync(work)
