@@ -111,7 +111,13 @@ export const McmConfig = z.strictObject({
       width: z.number().int().min(2).nullable().default(null),
       mlpRatio: z.number().min(1).max(8).default(2),
       /** LayerNorm after the input projection, so visible tokens, mask token and positions share one scale */
-      inputNorm: z.boolean().default(true)
+      inputNorm: z.boolean().default(true),
+      /**
+       * predictor warm-up before the main phase and the control (ml/mcm/warmup.ts): masked teacher-from-teacher
+       * prediction on the cached teacher features alone (no student forward), for round(warmup × main steps) steps on
+       * the same windows; then the predictor's input switches to the student. 0 = off (docs/mcm-recipe.md)
+       */
+      warmup: z.number().min(0).max(4).default(0.5)
     })
     .prefault({}),
   checkpointEvery: z.number().int().min(1).default(50),
@@ -210,6 +216,8 @@ export interface McmEvaluation {
   backend?: BackendUsed
   /** optimizer steps and student images (visible patches through the student) of the main phase */
   budget?: { steps: number; images: number }
+  /** the predictor warm-up on teacher features alone before main and control (config predictor.warmup): steps, final masked loss */
+  predictorWarmup?: { steps: number; finalLoss: number }
   /** the budget-matched per-patch KD ablation (config patchKd): its budget and its student's teacher probe (null: probe off) */
   patchKd?: { steps: number; images: number; teacherProbeAfter: number | null }
 }

@@ -69,5 +69,6 @@ export const STREAM = {
   augment: 4,
   heldOut: 5,
   synthetic: 6,
-  probe: 7
+  probe: 7,
+  warmup: 8
 } as const

@@ -16,6 +16,7 @@ import { teacherProbe, type TeacherProbe } from './teacher-probe'
 import { configHash, McmTrainer, type Phase } from './trainer'
 import { heldOutWindows, patientsOf, splitSlides, totalSteps, trainingPlan, type ContextWindow } from './windows'
 import { patchKdPlan } from './patch-kd'
+import { warmupSteps, warmUpPredictor, type WarmupResult } from './warmup'
 import type { StudentFactory } from './student'
 
 const LOSS_NAMES: Record<McmConfig['loss']['kind'], string> = { l1: 'L1', 'smooth-l1': 'smooth L1', cosine: 'cosine distance' }
@@ -86,6 +87,19 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
     ...(kd ? [{ phase: 'patch-kd' as const, cfg: kd.cfg, plan: kd.plan }] : [])
   ]
   if (kd) hooks.notice?.(`per-patch KD ablation: ${budget.steps} steps of ${kd.batch} single patches (main: ${budget.images} student images in ${budget.steps} steps)`)
+  // predictor warm-up on the teacher features alone (ml/mcm/warmup.ts); main and control start from its weights
+  let warm: WarmupResult | null = null
+  const nWarm = warmupSteps(cfg, mainSteps)
+  if (nWarm > 0) {
+    hooks.progress?.(0, `predictor warm-up: ${nWarm} steps of masked teacher-from-teacher prediction (no student forward)`)
+    const fresh = createModels(cfg, input.student, source.patchSize, targetSet.space.dim, input.studentFactory)
+    try {
+      warm = await warmUpPredictor({ cfg, source, targets: targetSet, plan, models: fresh, steps: nWarm, ...(input.signal ? { signal: input.signal } : {}) })
+    } finally {
+      fresh.dispose()
+    }
+    hooks.notice?.(`predictor warm-up: ${nWarm} steps, final masked loss ${warm.finalLoss.toFixed(4)}; the predictor's input now switches to the student`)
+  }
   const share = 0.9 / phases.length
   const trainers: Partial<Record<Phase, McmTrainer>> = {}
   const steps: Record<Phase, number> = { main: 0, control: 0, 'patch-kd': 0 }
@@ -97,6 +111,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
         targets: targetSet,
         plan: phasePlan,
         phase,
+        ...(warm && phase !== 'patch-kd' ? { initialPredictor: warm.predictor } : {}),
         studentName: input.student,
         ...(input.studentFactory ? { studentFactory: input.studentFactory } : {}),
         checkpointDir: join(input.runDir, 'checkpoints', phase),
@@ -163,6 +178,7 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       ...(probe ? { teacherProbe: probe } : {}),
       backend,
       budget,
+      ...(warm ? { predictorWarmup: { steps: warm.steps, finalLoss: warm.finalLoss } } : {}),
       ...(kd ? { patchKd: { steps: steps['patch-kd'], images: steps['patch-kd'] * kd.batch, teacherProbeAfter: kdProbe } } : {})
     }
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }

@@ -12,6 +12,7 @@ import { trainingMask } from './masking'
 import { createModels, exportModelTensors, importModelTensors, type McmModels } from './models'
 import { AdamW, lrFactor } from './optimizer'
 import { forwardBatch } from './step'
+import { writeParams, type TensorBlob } from './params'
 import type { McmTargets } from './targets'
 import { totalSteps, type ContextWindow } from './windows'
 import type { StudentFactory } from './student'
@@ -50,6 +51,8 @@ export interface TrainerOptions {
   onCheckpoint?: (c: { phase: Phase; step: number; dir: string; manifestSha256: string }) => void
   onNotice?: (message: string) => void
   saveHooks?: SaveHooks
+  /** predictor weights to start from (the warm-up's, ml/mcm/warmup.ts); a restored checkpoint overrides them */
+  initialPredictor?: Record<string, TensorBlob>
   /** fault injection for tests: the loss of these steps is replaced by NaN */
   injectNonFiniteAt?: readonly number[]
 }
@@ -89,6 +92,7 @@ export class McmTrainer {
 
   constructor(private readonly o: TrainerOptions) {
     this.models = createModels(o.cfg, o.studentName, o.source.patchSize, o.targets.space.dim, o.studentFactory)
+    if (o.initialPredictor) writeParams(this.models.predictor.params, o.initialPredictor, `${o.phase}: warmed-up predictor`)
     const frozen = o.phase === 'control'
     const predictorParams = [...this.models.predictor.params, ...this.models.kdHead]
     this.optimizer = new AdamW(

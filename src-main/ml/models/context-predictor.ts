@@ -125,8 +125,9 @@ export class ContextPredictor {
    * tokens: [B, s², inDim] (student features at visible cells; values at masked cells are ignored),
    * masked: [B, s², 1] with 1 at masked cells → predictions [B, s², outDim].
    */
-  forward(tokens: tf.Tensor3D, masked: tf.Tensor3D): tf.Tensor3D {
-    let x: tf.Tensor = this.linear(tokens, 'in_proj')
+  forward(tokens: tf.Tensor3D, masked: tf.Tensor3D, project?: (t: tf.Tensor3D) => tf.Tensor): tf.Tensor3D {
+    // `project` replaces the input projection (the predictor warm-up feeds teacher features through its own, ml/mcm/warmup.ts)
+    let x: tf.Tensor = project ? project(tokens) : this.linear(tokens, 'in_proj')
     if (this.byName.has('in_norm.weight')) x = this.layerNorm(x, 'in_norm')
     // masked cells: the visible value is multiplied by 0, so nothing of a masked cell's content passes
     const keep = tf.sub(1, masked)
