@@ -1,6 +1,7 @@
 // Node-API entry of Tessera's native CPU kernels (oneDNN): convForward, convBackwardData, convBackwardWeights,
-// setThreads, info. Node-API (not V8/NAN), so one binary loads in Node and in Electron without a rebuild.
+// maxPoolGrad, setThreads, info. Node-API (not V8/NAN), so one binary loads in Node and in Electron without a rebuild.
 #include "conv_common.h"
+#include "heap_args.h"
 #include <oneapi/dnnl/dnnl.h>
 #include <omp.h>
 #include <string>
@@ -44,6 +45,7 @@ NAPI_MODULE_INIT() {
       {"convForward", tessera::convForward},
       {"convBackwardData", tessera::convBackwardData},
       {"convBackwardWeights", tessera::convBackwardWeights},
+      {"maxPoolGrad", tessera::maxPoolGrad},
       {"setThreads", tessera::jsSetThreads},
       {"info", tessera::jsInfo},
   };

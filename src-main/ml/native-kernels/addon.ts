@@ -1,4 +1,4 @@
-// Loads Tessera's optional native CPU kernels (native/dnnl: oneDNN convolutions, a Node-API addon) and says why not
+// Loads Tessera's optional native CPU kernels (native/dnnl: oneDNN convolutions and more, a Node-API addon) and says why not
 // when it cannot: not built (other OS, no libdnnl-dev, failed build), failed to load, or switched off by
 // TESSERA_NATIVE_KERNELS=0. Thread count: TESSERA_NATIVE_THREADS, else every core (one training process uses them all).
 import { createRequire } from 'node:module'
@@ -10,10 +10,15 @@ import { fileURLToPath } from 'node:url'
 /** Offsets are byte offsets into the wasm memory; params: N,H,W,Ci,Co,kh,kw,sh,sw,dh,dw,padT,padL,padB,padR,Ho,Wo. */
 export type ConvEntry = (memory: ArrayBuffer, offA: number, offB: number, offOut: number, params: Int32Array) => void
 
+/** Byte offsets of the kernel's operands (inputs, then outputs) in the wasm memory, then its Int32Array parameters. */
+export type HeapEntry = (memory: ArrayBuffer, ...offsetsThenParams: [...number[], Int32Array]) => void
+
 export interface NativeAddon {
   convForward: ConvEntry
   convBackwardData: ConvEntry
   convBackwardWeights: ConvEntry
+  /** (memory, offX, offDy, offDx, params: N,H,W,C,Ho,Wo,sh,sw,dh,dw,effKh,effKw,padT,padL) */
+  maxPoolGrad: HeapEntry
   setThreads(n: number): void
   info(): { oneDnnVersion: string; threads: number; processors: number; cpuIsa: number }
 }
@@ -25,6 +30,9 @@ export interface NativeStatus {
   threads: number
   addon: NativeAddon | null
 }
+
+/** The tfjs kernels the addon replaces on the wasm backend. */
+export const nativeKernelNames = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad'] as const
 
 const ADDON_FILE = join('native', 'dnnl', 'build', 'tessera_dnnl.node')
 
@@ -61,7 +69,7 @@ export function nativeStatus(): NativeStatus {
     addon.setThreads(threads)
     const info = addon.info()
     return (cached = { available: true, threads, addon,
-      reason: `native oneDNN ${info.oneDnnVersion} kernels (Conv2D, Conv2DBackpropInput, Conv2DBackpropFilter), ${threads} thread(s), ${isaName(info.cpuIsa)}` })
+      reason: `native oneDNN ${info.oneDnnVersion} kernels (${nativeKernelNames.join(', ')}), ${threads} thread(s), ${isaName(info.cpuIsa)}` })
   } catch (err) {
     return (cached = off(`native kernels failed to load (${file}): ${(err as Error).message.split('\n')[0]}`))
   }

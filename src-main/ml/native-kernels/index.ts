@@ -1,12 +1,13 @@
 // Installs the native oneDNN kernels over the wasm backend's (after the wasm shims), when the addon is available and
 // not switched off; otherwise the wasm shims stay and nativeKernelsState() says why (shown by `tessera backend`).
 import * as tf from '@tensorflow/tfjs'
-import { nativeStatus, type NativeStatus } from './addon'
+import { nativeKernelNames, nativeStatus, type NativeStatus } from './addon'
 import { nativeConv2dKernel } from './conv2d'
 import { nativeConv2dBackpropFilterKernel } from './conv2d-backprop-filter'
 import { nativeConv2dBackpropInputKernel } from './conv2d-backprop-input'
+import { nativeMaxPoolGradKernel } from './max-pool-grad'
 
-export const nativeKernelNames = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter'] as const
+export { nativeKernelNames }
 
 let installed = false
 
@@ -14,7 +15,8 @@ let installed = false
 export function installNativeKernels(): NativeStatus {
   const status = nativeStatus()
   if (installed || !status.addon) return status
-  for (const config of [nativeConv2dKernel(status.addon), nativeConv2dBackpropInputKernel(status.addon), nativeConv2dBackpropFilterKernel(status.addon)]) {
+  for (const config of [nativeConv2dKernel(status.addon), nativeConv2dBackpropInputKernel(status.addon), nativeConv2dBackpropFilterKernel(status.addon),
+    nativeMaxPoolGradKernel(status.addon)]) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm')
     tf.registerKernel(config)
   }
