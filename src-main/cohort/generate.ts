@@ -1,4 +1,5 @@
-// Demo cohort generator: paints and writes every slide, the labels CSV and cohort.json (recipe, hash, file hashes).
+// Demo cohort generator: paints and writes every slide, the labels CSV, truth.json (per-patch ground truth, for
+// measurement only) and cohort.json (recipe, hash, file hashes).
 // Deterministic from the recipe seed; reuses an existing cohort with the same recipe hash (checks sizes only: fast).
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs'
@@ -54,7 +55,13 @@ export interface GenerateCohortResult {
 
 export const COHORT_MANIFEST = 'cohort.json'
 export const LABELS_CSV = 'labels.csv'
-export const DEFAULT_COHORT_SEED = 20240308
+/**
+ * Per-patch ground truth of every slide (`tessera-patch-truth/1`, ml/mcm/patch-truth.ts) on the painter's level-0
+ * lattice of patchSize cells: what the truth probe reads out of a student's features. MEASUREMENT only: never a label,
+ * never a training target.
+ */
+export const TRUTH_JSON = 'truth.json'
+export const DEFAULT_COHORT_SEED = 20261205
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`
@@ -77,7 +84,7 @@ export function readCohort(dir: string): CohortManifest | null {
     const f = join(dir, s.file)
     if (!existsSync(f) || statSync(f).size !== s.bytes) return null
   }
-  if (!existsSync(join(dir, manifest.labelsCsv))) return null
+  if (!existsSync(join(dir, manifest.labelsCsv)) || !existsSync(join(dir, TRUTH_JSON))) return null
   return manifest
 }
 
@@ -106,6 +113,8 @@ export async function generateCohort(o: GenerateCohortOptions): Promise<Generate
   const plan = planCohort(recipe)
   mkdirSync(join(dir, 'slides'), { recursive: true })
   const entries: CohortSlideEntry[] = []
+  const truth: Record<string, { cols: number; rows: number; values: number[] }> = {}
+  let truthChannels: readonly string[] = []
   for (const [i, s] of plan.entries()) {
     if (o.signal?.aborted) throw new Error('cohort generation cancelled')
     o.onProgress?.(i / plan.length, plan.length, `painting ${s.slideId} (${i + 1}/${plan.length})`)
@@ -113,6 +122,8 @@ export async function generateCohort(o: GenerateCohortOptions): Promise<Generate
     const painted = paintSlide(recipe.params, s.seed, s.label, style)
     const path = join(dir, s.file)
     const written = await writeCohortSlide(path, painted.rgb, recipe.params, s.slideId)
+    truthChannels = painted.truth.channels
+    truth[s.slideId] = { cols: painted.truth.cols, rows: painted.truth.rows, values: Array.from(painted.truth.values, (v) => Math.round(v * 1e4) / 1e4) }
     const bytes = readFileSync(path)
     entries.push({
       slideId: s.slideId,
@@ -126,6 +137,16 @@ export async function generateCohort(o: GenerateCohortOptions): Promise<Generate
     })
   }
   writeAtomic(labelsPath, labelsCsv(entries))
+  writeAtomic(
+    join(dir, TRUTH_JSON),
+    JSON.stringify({
+      format: 'tessera-patch-truth/1',
+      channels: truthChannels,
+      cellSize: recipe.params.patchSize,
+      note: 'Ground truth of the synthetic painter per level-0 cell (slide keys = slide names). For measurement only (truth probe); never a label or a training target.',
+      slides: truth
+    }) + '\n'
+  )
   const manifest: CohortManifest = {
     format: 'tessera-demo-cohort/1',
     recipe,

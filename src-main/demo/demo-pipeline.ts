@@ -9,6 +9,7 @@ import type { Job, ModelRecord, Project } from '../../src-shared/domain/types'
 import type { EvalReport } from '../../src-shared/contracts/eval'
 import { McmConfig, type McmRun, type McmRunDetail } from '../../src-shared/contracts/train'
 import type { CohortRecipe } from '../cohort/recipe'
+import { TRUTH_JSON } from '../cohort/generate'
 import { configCovers, demoMcmConfig } from './demo-mcm-config'
 
 const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
@@ -17,6 +18,8 @@ export interface DemoOptions {
   outDir: string
   cacheDir: string
   seed: number
+  /** 'full' (default): the pre-registered design (resources/demo/PREREGISTRATION.md); 'smoke': small models, a pipeline check */
+  profile?: 'full' | 'smoke'
   /** follow a job to its end with progress (the CLI draws bars on stderr) */
   follow(job: Job): Promise<Job>
   log(line: string): void
@@ -37,8 +40,8 @@ export interface DemoResult {
 interface ModelsJobResult {
   dir: string
   reused: boolean
-  student: { name: string; weights: string; weightHash: string }
-  teacher: { name: string; weights: string; weightHash: string }
+  student: { name: string; arch: string; weights: string; weightHash: string }
+  teacher: { name: string; arch: string; weights: string; weightHash: string }
 }
 
 /** Recipe shipped with the app: the demo grid (patch size, mpp) comes from it, not from literals here. */
@@ -66,6 +69,7 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   }
   const outDir = resolve(o.outDir)
   mkdirSync(outDir, { recursive: true })
+  const profile = o.profile ?? 'full'
   const recipe = cohortRecipe(appRoot)
   const grid = { targetMpp: recipe.params.mpp, patchSize: recipe.params.patchSize, overlap: 0, minTissue: 0.5 }
 
@@ -78,14 +82,14 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   })
 
   const models = await step('demo models', async () => {
-    const job = await follow(core.jobs.start('demo.models', null, { outDir: join(o.cacheDir, 'models') }))
+    const job = await follow(core.jobs.start('demo.models', null, { outDir: join(o.cacheDir, profile === 'full' ? 'models' : `models-${profile}`), profile }))
     const r = job.result as unknown as ModelsJobResult
     ;(r.reused ? cacheHits : computed).push('demo student + teacher weights')
     return r
   })
 
   const project = await step('project + slides + labels', async () => {
-    const name = `demo-seed-${o.seed}`
+    const name = profile === 'full' ? `demo-seed-${o.seed}` : `demo-${profile}-seed-${o.seed}`
     const existing = ((await call('project.list', {})) as Project[]).find((p) => p.name === name)
     const p = existing ?? ((await call('project.create', { name })) as Project)
     // pinned: the demo's grids (and its cached features, runs, evaluation) were built with the saturation mask; the
@@ -105,15 +109,15 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     return p
   })
 
-  async function registered(name: string, file: string, kind: 'student' | 'teacher'): Promise<string> {
+  async function registered(name: string, file: string, arch: string, kind: 'student' | 'teacher'): Promise<string> {
     const all = (await call('model.list', {})) as ModelRecord[]
     const hit = all.find((m) => m.name === name)
     if (hit) return hit.name
-    const rec = (await call('model.import', { file: isAbsolute(file) ? file : join(models.dir, file), name, arch: 'smallcnn', kind })) as ModelRecord
+    const rec = (await call('model.import', { file: isAbsolute(file) ? file : join(models.dir, file), name, arch, kind })) as ModelRecord
     return rec.name
   }
-  const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student.weights, 'student')
-  const teacher = await registered(`${models.teacher.name}-${models.teacher.weightHash.slice(0, 8)}`, models.teacher.weights, 'teacher')
+  const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student.weights, models.student.arch, 'student')
+  const teacher = await registered(`${models.teacher.name}-${models.teacher.weightHash.slice(0, 8)}`, models.teacher.weights, models.teacher.arch, 'teacher')
 
   // compute figures (parameters, GFLOPs/patch, patches/s measured here) are kept with the cache so a cached rerun
   // still reports the throughput that was measured when the features were computed
@@ -138,7 +142,7 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
   await features('baseline student', student)
 
   const run = await step('MCM+KD fine-tuning (1 epoch) + frozen-student control', async () => {
-    const config = demoMcmConfig(o.seed, grid)
+    const config = demoMcmConfig(o.seed, grid, join(cohort.dir, TRUTH_JSON))
     const runs = (await call('run.list', { projectId: project.id })) as McmRun[]
     const same = runs.find((r) => r.status === 'succeeded' && r.student === student && r.teacher === teacher && r.outputModel && configCovers(r.config, McmConfig.parse(config)))
     if (same) {
@@ -162,7 +166,7 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     const weightsOf = (name: string): string | null => all.find((m) => m.name === name)?.weightsHash ?? null
     const runFigures = ((await call('run.get', { id: run.id })) as McmRunDetail).evaluation
     const key = createHash('sha256')
-      .update(JSON.stringify({ v: VERSION, models: [student, finetuned, teacher].map(weightsOf), labels: sha256File(cohort.labelsCsv), grid, seed: o.seed, folds: 5, aggregator: 'abmil', run: { id: run.id, figures: runFigures } }))
+      .update(JSON.stringify({ v: VERSION, models: [student, finetuned, teacher].map(weightsOf), labels: sha256File(cohort.labelsCsv), grid, seed: o.seed, folds: 5, aggregator: 'abmil', run: { id: run.id, figures: runFigures }, preregistration: profile === 'full' ? sha256File(join(appRoot, 'resources', 'demo', 'PREREGISTRATION.md')) : null }))
       .digest('hex')
       .slice(0, 16)
     const evalDir = join(o.cacheDir, 'evals', key)
@@ -181,6 +185,8 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
           out: evalDir,
           force: true,
           finetuneRunId: run.id,
+          // the pre-registered design only: its SHA-256 goes into report.json (finetune.preregistration_sha256)
+          ...(profile === 'full' ? { preregistration: join(appRoot, 'resources', 'demo', 'PREREGISTRATION.md') } : {}),
           compute: Object.fromEntries([student, finetuned, teacher].filter((m) => compute[m]).map((m) => [m, compute[m]]))
         })) as Job
       )

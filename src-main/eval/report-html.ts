@@ -97,6 +97,10 @@ export function renderReportHtml(r: EvalReport): string {
         ...(ft.patch_kd
           ? [['per-patch KD control (window 1, same budget): teacher probe R² after', `${num(ft.patch_kd.teacher_probe_r2_after, 3)} (${ft.patch_kd.steps} steps, ${ft.patch_kd.images} images)`]]
           : []),
+        ...(ft.truth_probe
+          ? [[`truth probe R² ("${ft.truth_probe.channel}") before → after${ft.patch_kd?.truth_probe_r2_after !== undefined ? ' (per-patch KD)' : ''}`, `${num(ft.truth_probe.r2_before, 3)} → ${num(ft.truth_probe.r2_after, 3)}${typeof ft.patch_kd?.truth_probe_r2_after === 'number' ? ` (${num(ft.patch_kd.truth_probe_r2_after, 3)})` : ''}`]]
+          : []),
+        ...(ft.preregistration_sha256 ? [['pre-registration (SHA-256)', `${ft.preregistration_file ?? ''} ${ft.preregistration_sha256}`]] : []),
         ['epochs', ft.epochs === null ? '—' : String(ft.epochs)],
         ['backend', ft.backend ?? '—'],
         ['train images/s', num(ft.train_images_per_s, 1)]

@@ -195,9 +195,16 @@ export function printTable(r: EvalReport): string {
     // the budget-matched ablation without context: what distillation alone does to the student with the same budget
     const k = f.patch_kd
     out.push(
-      `per-patch KD control (window 1, ${k.steps} steps, ${k.images} student images; MCM+KD: ${f.main_steps ?? '—'} steps, ${f.main_images ?? '—'} images): teacher probe after ${fmt(k.teacher_probe_r2_after, 3)}`
+      `per-patch KD control (window 1, ${k.steps} steps, ${k.images} student images; MCM+KD: ${f.main_steps ?? '—'} steps, ${f.main_images ?? '—'} images): teacher probe after ${fmt(k.teacher_probe_r2_after, 3)}` +
+        (typeof k.truth_probe_r2_after === 'number' ? `; truth probe after ${fmt(k.truth_probe_r2_after, 3)}` : '')
     )
   }
+  if (f?.truth_probe) {
+    // measurement only: a per-patch annotation (the demo: the generator's atypia) read out of the student's own features
+    const t = f.truth_probe
+    out.push(`truth probe, held-out R² of student features → "${t.channel}" (higher is better): before ${fmt(t.r2_before, 3)} → after ${fmt(t.r2_after, 3)} (${t.fit_patches} fit / ${t.test_patches} held-out patches)`)
+  }
+  if (f?.preregistration_sha256) out.push(`pre-registration: ${f.preregistration_file ?? '—'} sha256 ${f.preregistration_sha256}`)
   return out.join('\n')
 }
 

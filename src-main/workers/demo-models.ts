@@ -1,4 +1,4 @@
-// Job kind 'demo.models': build (or reuse) the demo student and teacher (proxy-pretrained smallcnns, safetensors + manifests).
+// Job kind 'demo.models': build (or reuse) the demo student and teacher (proxy-pretrained zoo models, safetensors + manifests).
 import { join } from 'node:path'
 import { z } from 'zod'
 import type { JobKind } from '../jobs/job-context'
@@ -8,7 +8,8 @@ import { buildDemoModels } from '../ml/demo/demo-models'
 const Params = z.object({
   outDir: z.string().min(1),
   seed: z.number().int().min(0).optional(),
-  force: z.boolean().optional()
+  force: z.boolean().optional(),
+  profile: z.enum(['full', 'smoke']).default('full')
 })
 
 export const demoModels: JobKind = {
@@ -18,6 +19,7 @@ export const demoModels: JobKind = {
     const backend = await initBackend()
     const r = await buildDemoModels({
       outDir: p.outDir,
+      profile: p.profile,
       ...(p.seed !== undefined ? { seed: p.seed } : {}),
       ...(p.force !== undefined ? { force: p.force } : {}),
       signal: ctx.signal,
@@ -29,8 +31,8 @@ export const demoModels: JobKind = {
       reused: r.reused,
       backend: backend.chosen,
       recipeHash: r.index.recipeHash,
-      student: { name: student.name, weights: join(r.dir, student.weightsFile), manifest: join(r.dir, `${student.name}.json`), weightHash: student.weightHash, outputDim: student.outputDim },
-      teacher: { name: teacher.name, weights: join(r.dir, teacher.weightsFile), manifest: join(r.dir, `${teacher.name}.json`), weightHash: teacher.weightHash, outputDim: teacher.outputDim }
+      student: { name: student.name, arch: student.arch, weights: join(r.dir, student.weightsFile), manifest: join(r.dir, `${student.name}.json`), weightHash: student.weightHash, outputDim: student.outputDim },
+      teacher: { name: teacher.name, arch: teacher.arch, weights: join(r.dir, teacher.weightsFile), manifest: join(r.dir, `${teacher.name}.json`), weightHash: teacher.weightHash, outputDim: teacher.outputDim }
     }
   }
 }

@@ -16,7 +16,10 @@ const Finetune = z.object({
   teacher_probe_r2_after: num.optional(),
   main_steps: num.optional(),
   main_images: num.optional(),
-  patch_kd: z.object({ steps: z.number(), images: z.number(), teacher_probe_r2_after: num }).nullable().optional(),
+  patch_kd: z.object({ steps: z.number(), images: z.number(), teacher_probe_r2_after: num, truth_probe_r2_after: num.optional() }).nullable().optional(),
+  truth_probe: z.object({ channel: z.string(), r2_before: z.number(), r2_after: z.number(), fit_patches: z.number(), test_patches: z.number() }).nullable().optional(),
+  preregistration_sha256: z.string().nullable().optional(),
+  preregistration_file: z.string().nullable().optional(),
   epochs: num,
   backend: z.string().nullable(),
   train_images_per_s: num,
@@ -25,7 +28,7 @@ const Finetune = z.object({
 })
 
 /** What eval.start stores in the job: the request, resolved (absolute out folder, project name, fine-tune summary). */
-export const EvalJobParams = EvalStartRequest.omit({ finetuneRunId: true }).extend({
+export const EvalJobParams = EvalStartRequest.omit({ finetuneRunId: true, preregistration: true }).extend({
   out: z.string().min(1),
   projectName: z.string(),
   finetune: Finetune.nullable()

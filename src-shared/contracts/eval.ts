@@ -35,7 +35,12 @@ export interface FinetuneSummary {
   main_steps?: number | null
   main_images?: number | null
   /** the budget-matched per-patch KD ablation (window 1, same steps and student images): its student's teacher probe */
-  patch_kd?: { steps: number; images: number; teacher_probe_r2_after: number | null } | null
+  patch_kd?: { steps: number; images: number; teacher_probe_r2_after: number | null; truth_probe_r2_after?: number | null } | null
+  /** the run's truth probe (config probe.truth): the same read-out to a per-patch annotation, held-out R² */
+  truth_probe?: { channel: string; r2_before: number; r2_after: number; fit_patches: number; test_patches: number } | null
+  /** SHA-256 of the pre-registration file the study was run under (eval.start `preregistration`), with its path */
+  preregistration_sha256?: string | null
+  preregistration_file?: string | null
   epochs: number | null
   backend: string | null
   train_images_per_s: number | null
@@ -170,7 +175,9 @@ export const EvalStartRequest = z.strictObject({
   heatmaps: z.boolean().default(true),
   compute: z.record(z.string(), computeEntry).optional(),
   /** attach an MCM+KD run (its held-out masked L1 and loss curve) to the report */
-  finetuneRunId: id.optional()
+  finetuneRunId: id.optional(),
+  /** a pre-registration file (absolute path) the study was designed under: its SHA-256 goes into report.json (needs finetuneRunId) */
+  preregistration: z.string().min(1).optional()
 })
 export type EvalStartInput = z.input<typeof EvalStartRequest>
 

@@ -141,7 +141,17 @@ export const McmConfig = z.strictObject({
    * Cost: 4 × patches student forwards (1024 → ~4 s for the demo's 24k-parameter student on wasm); raise it for students
    * with wide features (a read-out of d dims wants several times d fit patches)
    */
-  probe: z.strictObject({ patches: z.number().int().min(0).max(65536).default(1024) }).prefault({}),
+  probe: z
+    .strictObject({
+      patches: z.number().int().min(0).max(65536).default(1024),
+      /**
+       * truth probe (ml/mcm/patch-truth.ts): the same read-out, on the same patches and features, to a per-patch
+       * annotation from a `tessera-patch-truth/1` JSON file (absolute path) — a synthetic cohort's ground truth or a
+       * lab's patch-level annotations. Measurement only, never a training target. null = off.
+       */
+      truth: z.strictObject({ file: z.string().min(1), channel: z.string().min(1) }).nullable().default(null)
+    })
+    .prefault({}),
   /** project slides: the patch grid (must match the one the teacher features were extracted on) */
   grid: z
     .strictObject({
@@ -219,7 +229,9 @@ export interface McmEvaluation {
   /** the predictor warm-up on teacher features alone before main and control (config predictor.warmup): steps, final masked loss */
   predictorWarmup?: { steps: number; finalLoss: number }
   /** the budget-matched per-patch KD ablation (config patchKd): its budget and its student's teacher probe (null: probe off) */
-  patchKd?: { steps: number; images: number; teacherProbeAfter: number | null }
+  patchKd?: { steps: number; images: number; teacherProbeAfter: number | null; truthProbeAfter?: number | null }
+  /** the truth probe (config probe.truth): held-out R² of the same read-out to a per-patch annotation, before → after */
+  truthProbe?: { channel: string; file: string; before: number; after: number; fitPatches: number; testPatches: number; metric: string }
 }
 
 /** A backend as used by a run: name (tensorflow | webgpu | wasm | cpu), its adapter/device, and why it was chosen. */

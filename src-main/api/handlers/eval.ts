@@ -2,6 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { tmpdir } from 'node:os'
+import { createHash } from 'node:crypto'
 import type { Handlers } from '../dispatch'
 import type { Services } from '../../core/services'
 import type { EvalReport, FinetuneSummary, HeatmapData } from '../../../src-shared/contracts/eval'
@@ -39,7 +40,15 @@ export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
     main_steps: evaluation?.budget?.steps ?? null,
     main_images: evaluation?.budget?.images ?? null,
     patch_kd: evaluation?.patchKd
-      ? { steps: evaluation.patchKd.steps, images: evaluation.patchKd.images, teacher_probe_r2_after: evaluation.patchKd.teacherProbeAfter }
+      ? {
+          steps: evaluation.patchKd.steps,
+          images: evaluation.patchKd.images,
+          teacher_probe_r2_after: evaluation.patchKd.teacherProbeAfter,
+          ...(evaluation.patchKd.truthProbeAfter !== undefined ? { truth_probe_r2_after: evaluation.patchKd.truthProbeAfter } : {})
+        }
+      : null,
+    truth_probe: evaluation?.truthProbe
+      ? { channel: evaluation.truthProbe.channel, r2_before: evaluation.truthProbe.before, r2_after: evaluation.truthProbe.after, fit_patches: evaluation.truthProbe.fitPatches, test_patches: evaluation.truthProbe.testPatches }
       : null,
     epochs: finite(run.config.epochs),
     // what the run used (recorded since backend selection: name and adapter), else its configured setting
@@ -51,6 +60,18 @@ export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
       .lossCurve(runId)
       .filter((p) => p.phase === 'main' && Number.isFinite(p.loss))
       .map((p) => ({ step: p.step, loss: p.loss }))
+  }
+}
+
+/** SHA-256 and absolute path of a pre-registration file (a small regular file, read off the door's thread, capped). */
+async function preregistrationOf(file: string): Promise<{ preregistration_sha256: string; preregistration_file: string }> {
+  const path = resolve(file)
+  try {
+    const bytes = await readRegularFile(path, { maxBytes: 1024 * 1024, what: 'pre-registration' })
+    return { preregistration_sha256: createHash('sha256').update(bytes).digest('hex'), preregistration_file: path }
+  } catch (e) {
+    if (e instanceof SafeOpenError) throw new ApiError('bad_request', e.message)
+    throw e
   }
 }
 
@@ -102,9 +123,10 @@ export function evalHandlers(s: Services): Pick<Handlers, EvalMethods> {
       s.projects.get(projectId)
       return labelledSlides(s.db, projectId).map((r) => ({ slideId: r.slideId, name: r.name, label: r.label, patientId: r.patientId, fold: r.fold }))
     },
-    'eval.start': (req) => {
+    'eval.start': async (req) => {
       const project = s.projects.get(req.projectId)
-      const { finetuneRunId, ...rest } = req
+      const { finetuneRunId, preregistration, ...rest } = req
+      if (preregistration !== undefined && finetuneRunId === undefined) throw new ApiError('bad_request', 'preregistration needs finetuneRunId (it is recorded in the fine-tuning section of report.json)')
       const out = req.out ? resolve(req.out) : defaultOut(s.dbPath, project.name)
       if (existsSync(out) && readdirSync(out).length > 0 && !req.force) {
         throw new ApiError('conflict', `${out} already exists: choose another output folder or pass force (--force) to replace it`)
@@ -115,7 +137,7 @@ export function evalHandlers(s: Services): Pick<Handlers, EvalMethods> {
       if (labelledSlides(s.db, project.id).length === 0) {
         throw new ApiError('conflict', `project "${project.name}" has no labelled slides: import labels first (tessera labels import <csv> --project ${project.name})`)
       }
-      const finetune = finetuneRunId === undefined ? null : finetuneSummary(s, finetuneRunId)
+      const finetune = finetuneRunId === undefined ? null : { ...finetuneSummary(s, finetuneRunId), ...(preregistration ? await preregistrationOf(preregistration) : {}) }
       return s.jobs.start('eval.mil', project.id, {
         ...rest,
         out,

@@ -10,8 +10,12 @@ import { DEFAULT_COHORT_SEED } from '../../cohort/generate'
 export const demoCommand: CliCommand = {
   name: 'demo',
   summary: 'Run the whole pipeline on the synthetic demo cohort (cohort, features, 1 epoch MCM+KD, ABMIL 5-fold CV, report, exports)',
-  options: { out: { type: 'string' }, seed: { type: 'string' } },
-  optionHelp: ['--out <dir>   output folder (default demo-output/)', `--seed S     cohort and run seed (default ${DEFAULT_COHORT_SEED})`],
+  options: { out: { type: 'string' }, seed: { type: 'string' }, smoke: { type: 'boolean' } },
+  optionHelp: [
+    '--out <dir>   output folder (default demo-output/)',
+    `--seed S     cohort and run seed (default ${DEFAULT_COHORT_SEED})`,
+    '--smoke      small models and a few minutes: checks the pipeline, NOT the pre-registered test (resources/demo/PREREGISTRATION.md)'
+  ],
   async run(ctx, args) {
     const root = appRoot()
     const seed = intOption(args, 'seed', DEFAULT_COHORT_SEED)
@@ -21,6 +25,7 @@ export const demoCommand: CliCommand = {
       outDir,
       cacheDir: process.env['TESSERA_DEMO_CACHE'] ?? join(root, '.cache', 'demo'),
       seed,
+      profile: args.values['smoke'] === true ? 'smoke' : 'full',
       follow: (job) => followJob(ctx, job),
       log: ctx.log
     })

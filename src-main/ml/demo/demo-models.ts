@@ -1,5 +1,6 @@
 // The demo's student ("the lab's existing extractor") and teacher ("a pathology foundation model"), made reproducibly:
-// both are zoo smallcnns pretrained on proxy tasks over SEPARATE synthetic slides; neither sees the cohort or its labels.
+// zoo models (ResNet-18 student, ResNet-34 teacher; smallcnns in the smoke profile) pretrained on proxy tasks over
+// SEPARATE synthetic slides; neither sees the cohort or its labels.
 import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
@@ -13,14 +14,22 @@ import { pretrain } from './pretrain'
 
 export type DemoRole = 'student' | 'teacher'
 
+/** 'full': the pre-registered design (resources/demo/PREREGISTRATION.md); 'smoke': small CNNs, a few-minute pipeline check */
+export type DemoProfile = 'full' | 'smoke'
+
 export interface DemoModelSpec {
   name: string
   role: DemoRole
-  arch: 'smallcnn'
-  width: number
-  depth: number
-  /** 'colour-stats': generic pixel statistics only; 'ground-truth': generator truth per patch + the colour statistics */
-  proxyTask: 'colour-stats' | 'ground-truth'
+  arch: 'smallcnn' | 'resnet18' | 'resnet34'
+  /** smallcnn only: channel width of the first stage and number of stages */
+  width?: number
+  depth?: number
+  /**
+   * 'colour-stats': generic pixel statistics only; 'patch-truth': the generator's truth of the patch itself (no
+   * neighbourhood averages: those would make the teacher's features smooth over neighbours by construction, issue #15)
+   * plus the colour statistics
+   */
+  proxyTask: 'colour-stats' | 'patch-truth'
   epochs: number
   batchSize: number
   learningRate: number
@@ -44,28 +53,46 @@ export interface DemoModelsRecipe {
 
 export const DEFAULT_MODELS_SEED = 1403
 
-export function demoModelsRecipe(seed = DEFAULT_MODELS_SEED): DemoModelsRecipe {
+/**
+ * The pre-registered demo models (PREREGISTRATION.md §1–2): a ResNet-18 student (11.2 M parameters, 512-d, torchvision
+ * names) pretrained on generic colour/texture statistics, and a ResNet-34 teacher (21.3 M, 512-d) pretrained on the
+ * generator's per-patch truth with stain augmentation. Cost on the 2-core machine with native convolutions (64 px):
+ * ResNet-18 ~100 img/s, ResNet-34 ~60 img/s training, so ~1 min + ~3.5 min for the pretraining below.
+ */
+export function demoModelsRecipe(seed = DEFAULT_MODELS_SEED, profile: DemoProfile = 'full'): DemoModelsRecipe {
+  const base = { seed, pretrainSlides: 64, pretrainSlideSize: 768, patchesPerSlide: 96, painter: DEFAULT_PARAMS }
+  if (profile === 'smoke') {
+    return {
+      ...base,
+      student: {
+        name: 'smoke-student', role: 'student', arch: 'smallcnn', width: 16, depth: 3, proxyTask: 'colour-stats',
+        epochs: 1, batchSize: 64, learningRate: 2e-3, stainJitter: 0,
+        description: 'Smoke profile only (a pipeline check, not the pre-registered test): a small CNN (24k parameters, 64-d) pretrained on generic colour/texture statistics.'
+      },
+      teacher: {
+        name: 'smoke-teacher', role: 'teacher', arch: 'smallcnn', width: 32, depth: 4, proxyTask: 'patch-truth',
+        epochs: 1, batchSize: 64, learningRate: 2e-3, stainJitter: 0.25,
+        description: 'Smoke profile only (a pipeline check, not the pre-registered test): a small CNN (390k parameters, 256-d) pretrained on per-patch ground truth with stain augmentation.'
+      }
+    }
+  }
   return {
-    seed,
-    pretrainSlides: 64,
-    pretrainSlideSize: 768,
-    patchesPerSlide: 96,
-    painter: DEFAULT_PARAMS,
+    ...base,
     student: {
-      name: 'demo-student', role: 'student', arch: 'smallcnn', width: 16, depth: 3, proxyTask: 'colour-stats',
-      epochs: 2, batchSize: 64, learningRate: 2e-3, stainJitter: 0,
-      description: 'Stands for the lab\'s existing extractor: a small CNN (24k parameters, 64-d) pretrained to regress generic colour/texture statistics of patches (channel means/SDs, gradient energy, dark/pale fractions) — no pathology knowledge.'
+      name: 'demo-student', role: 'student', arch: 'resnet18', proxyTask: 'colour-stats',
+      epochs: 1, batchSize: 64, learningRate: 1e-3, stainJitter: 0,
+      description: 'Stands for the lab\'s existing extractor (typically an ImageNet ResNet-18): a ResNet-18 (11.2 M parameters, 512-d, torchvision names) pretrained to regress generic colour/texture statistics of patches (channel means/SDs, gradient energy, dark/pale fractions) on separate synthetic slides — no pathology knowledge.'
     },
     teacher: {
-      name: 'demo-teacher', role: 'teacher', arch: 'smallcnn', width: 32, depth: 4, proxyTask: 'ground-truth',
-      epochs: 3, batchSize: 64, learningRate: 2e-3, stainJitter: 0.25,
-      description: 'Stands for a pathology foundation model: a 16× larger CNN (390k parameters, 256-d) pretrained to regress the generator\'s per-patch ground truth (atypia of the patch and of its 3×3 and 5×5 neighbourhood, nuclear area, stain amounts, tissue fraction) plus the colour statistics, with stain augmentation (random per-channel optical-density scaling) so it learns atypia across stain batches.'
+      name: 'demo-teacher', role: 'teacher', arch: 'resnet34', proxyTask: 'patch-truth',
+      epochs: 2, batchSize: 64, learningRate: 1e-3, stainJitter: 0.25,
+      description: 'Stands for a pathology foundation model: a ResNet-34 (21.3 M parameters, 512-d) pretrained to regress the generator\'s ground truth OF EACH PATCH ITSELF (atypia mean and max, nuclear area, stain amounts, tissue fraction; no neighbourhood averages) plus the colour statistics, with stain augmentation (random per-channel optical-density scaling) so it learns atypia across stain batches.'
     }
   }
 }
 
 export function demoModelsHash(r: DemoModelsRecipe): string {
-  return createHash('sha256').update(JSON.stringify({ v: 1, ...r, student: { ...r.student, description: '' }, teacher: { ...r.teacher, description: '' } })).digest('hex')
+  return createHash('sha256').update(JSON.stringify({ v: 2, ...r, student: { ...r.student, description: '' }, teacher: { ...r.teacher, description: '' } })).digest('hex')
 }
 
 export interface DemoModelManifest extends ModelManifest {
@@ -93,7 +120,9 @@ export interface DemoModelsIndex {
 export interface BuildDemoModelsOptions {
   outDir: string
   seed?: number
-  /** a whole recipe instead of demoModelsRecipe(seed) (tests use tiny ones) */
+  /** which design (default 'full'); ignored when `recipe` is given */
+  profile?: DemoProfile
+  /** a whole recipe instead of demoModelsRecipe(seed, profile) (tests use tiny ones) */
   recipe?: DemoModelsRecipe
   force?: boolean
   signal?: AbortSignal
@@ -122,30 +151,47 @@ export function readDemoModels(dir: string): DemoModelsIndex | null {
 
 /** Rebuild a demo model from its manifest and weights file (for feature extraction). */
 export function loadDemoModel(dir: string, m: DemoModelManifest): ZooModel {
-  const model = createModel(m.arch, { width: Number(m.options['width']), depth: Number(m.options['depth']), inputSize: m.inputSize, seed: 0 })
+  const model = createModel(m.arch, { ...modelOptions(m.options), inputSize: m.inputSize, seed: 0 })
   loadSafetensorsFile(model, join(dir, m.weightsFile))
   return model
 }
+
+/** The smallcnn's width/depth from a manifest's options (the ResNets have none). */
+function modelOptions(o: Record<string, unknown>): { width?: number; depth?: number } {
+  return {
+    ...(typeof o['width'] === 'number' ? { width: o['width'] } : {}),
+    ...(typeof o['depth'] === 'number' ? { depth: o['depth'] } : {})
+  }
+}
+
+/** Truth channels a 'patch-truth' teacher learns: the patch's own values, never its neighbourhood's. */
+export const PATCH_TRUTH_CHANNELS = ['tissue_fraction', 'atypia_mean', 'atypia_max', 'nuclear_area_fraction', 'haematoxylin_mean', 'eosin_mean'] as const
 
 function targetsFor(spec: DemoModelSpec, data: ProxyPatches): { targets: Float32Array; dim: number } {
   const cs = COLOUR_STAT_NAMES.length
   if (spec.proxyTask === 'colour-stats') return { targets: data.colourStats, dim: cs }
   const tc = data.truthChannels.length
-  const dim = tc + cs
+  const columns = PATCH_TRUTH_CHANNELS.map((name) => {
+    const k = data.truthChannels.indexOf(name)
+    if (k < 0) throw new Error(`pretraining data lacks the truth channel '${name}'`)
+    return k
+  })
+  const dim = columns.length + cs
   const targets = new Float32Array(data.count * dim)
   for (let i = 0; i < data.count; i++) {
-    targets.set(data.truth.subarray(i * tc, (i + 1) * tc), i * dim)
-    targets.set(data.colourStats.subarray(i * cs, (i + 1) * cs), i * dim + tc)
+    columns.forEach((k, j) => (targets[i * dim + j] = data.truth[i * tc + k] as number))
+    targets.set(data.colourStats.subarray(i * cs, (i + 1) * cs), i * dim + columns.length)
   }
   return { targets, dim }
 }
 
 /**
- * Build (or reuse) both models. Cost with the default recipe on wasm (2-core machine): painting 64 slides of 768² ~30 s,
- * student 2×6.1k images, teacher 3×6.1k images at ~175 img/s (≈ 2.2 min in all). Same seed and backend → same weights.
+ * Build (or reuse) both models. Cost of the full recipe on wasm + native convolutions (2-core machine): painting 64
+ * slides of 768² ~30 s, student 1×6.1k images at ~100 img/s, teacher 2×6.1k at ~60 img/s (≈ 5 min in all); the smoke
+ * recipe ≈ 1 min. Same seed, backend and thread count → same weights.
  */
 export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir: string; index: DemoModelsIndex; reused: boolean }> {
-  const recipe = o.recipe ?? demoModelsRecipe(o.seed ?? DEFAULT_MODELS_SEED)
+  const recipe = o.recipe ?? demoModelsRecipe(o.seed ?? DEFAULT_MODELS_SEED, o.profile ?? 'full')
   const hash = demoModelsHash(recipe)
   const existing = o.force ? null : readDemoModels(o.outDir)
   if (existing && existing.recipeHash === hash) {
@@ -160,7 +206,7 @@ export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir:
   const models = {} as Record<DemoRole, DemoModelManifest>
   const specs = [recipe.student, recipe.teacher]
   for (const [k, spec] of specs.entries()) {
-    const model = createModel(spec.arch, { width: spec.width, depth: spec.depth, inputSize: recipe.painter.patchSize, seed: recipe.seed + k + 1 })
+    const model = createModel(spec.arch, { ...modelOptions({ width: spec.width, depth: spec.depth }), inputSize: recipe.painter.patchSize, seed: recipe.seed + k + 1 })
     try {
       const { targets, dim } = targetsFor(spec, data)
       const res = await pretrain({

@@ -25,6 +25,8 @@ export interface McmDataSource {
   slides(): SlideGridView[]
   /** RGB uint8, HWC, patchSize² × 3. Only visible patches are ever read. */
   readPatch(slide: string, index: number, signal?: AbortSignal): Promise<Uint8Array>
+  /** level-0 centre of one grid patch (truth probe look-ups); absent on sources without slide coordinates */
+  patchCentre?(slide: string, index: number): { x: number; y: number }
   /** raw (unnormalised) cached teacher feature of one patch */
   teacherFeature(slide: string, index: number): Float32Array
   /** what identifies the data (recorded in the run and the output model's manifest) */

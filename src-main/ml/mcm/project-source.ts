@@ -95,11 +95,16 @@ export class ProjectDataSource implements McmDataSource {
     return s
   }
 
-  async readPatch(slide: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const s = this.slide(slide)
+  private patch(s: OpenSlideData, index: number): GridPatch {
     const at = s.patches[index]
     const patch = at?.index === index ? at : s.patches.find((p) => p.index === index)
     if (!patch) throw new Error(`${s.source.path}: no grid patch ${index}`)
+    return patch
+  }
+
+  async readPatch(slide: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
+    const s = this.slide(slide)
+    const patch = this.patch(s, index)
     const rgba = await readPatch(s.source, s.info, patch, signal)
     const n = rgba.width * rgba.height
     const rgb = new Uint8Array(n * 3)
@@ -109,6 +114,12 @@ export class ProjectDataSource implements McmDataSource {
       rgb[i * 3 + 2] = rgba.data[i * 4 + 2] ?? 0
     }
     return rgb
+  }
+
+  patchCentre(slide: string, index: number): { x: number; y: number } {
+    const s = this.slide(slide)
+    const patch = this.patch(s, index)
+    return { x: patch.x + s.info.patchSizeLevel0 / 2, y: patch.y + s.info.patchSizeLevel0 / 2 }
   }
 
   teacherFeature(slide: string, index: number): Float32Array {

@@ -12,7 +12,8 @@ import { heldOutMask, planImages } from './masking'
 import { createModels } from './models'
 import { readParams } from './params'
 import { describeTargets, teacherTargets } from './targets'
-import { teacherProbe, type TeacherProbe } from './teacher-probe'
+import { teacherProbe, type ProbeCell, type TeacherProbe } from './teacher-probe'
+import { loadPatchTruth } from './patch-truth'
 import { configHash, McmTrainer, type Phase } from './trainer'
 import { heldOutWindows, patientsOf, splitSlides, totalSteps, trainingPlan, type ContextWindow } from './windows'
 import { patchKdPlan } from './patch-kd'
@@ -53,11 +54,27 @@ export interface McmRunOutput {
   heldOutSlides: string[]
 }
 
+/** The truth probe's look-up: a cell's annotation at the level-0 centre of its grid patch. */
+function truthLookup(t: { file: string; channel: string }, source: McmDataSource): { channel: string; of(cell: ProbeCell): number | null } {
+  const centre = source.patchCentre?.bind(source)
+  if (!centre) throw new Error(`probe.truth: this data source has no slide coordinates to look annotations up by (${JSON.stringify(source.describe()).slice(0, 120)})`)
+  const truth = loadPatchTruth(t.file, t.channel)
+  return {
+    channel: t.channel,
+    of: (cell) => {
+      const c = centre(cell.slide, cell.index)
+      return truth.valueAt(cell.slide, c.x, c.y)
+    }
+  }
+}
+
 export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
   const { cfg, source, hooks = {} } = input
   // the same selection as everywhere (ml/backend.ts); recorded with the evaluation
   const backend = await selectBackend(cfg.backend)
   hooks.notice?.(`backend: ${backend.name} on ${backend.adapter} (${backend.why})`)
+  // a wrong truth file must fail now, not after the training phases
+  const truth = cfg.probe.truth && cfg.probe.patches > 0 ? truthLookup(cfg.probe.truth, source) : undefined
   const grids = source.slides()
   const patients = patientsOf(grids)
   const split = splitSlides(grids.map((g) => g.slide), cfg.heldOut, patients)
@@ -148,18 +165,18 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       before = await evaluateModels(initial, source, targetSet, held, cfg, input.signal)
       if (cfg.probe.patches > 0) {
         hooks.progress?.(0.95, `teacher probe: ${cfg.probe.patches} training + held-out patches through the student before and after`)
-        probe = await teacherProbe({ source, targets: targetSet, trainGrids, heldGrids, before: initial.student, after: main.models.student, patches: cfg.probe.patches, seed: cfg.seed, ...(input.signal ? { signal: input.signal } : {}) })
+        probe = await teacherProbe({ source, targets: targetSet, trainGrids, heldGrids, before: initial.student, after: main.models.student, patches: cfg.probe.patches, seed: cfg.seed, ...(truth ? { truth } : {}), ...(input.signal ? { signal: input.signal } : {}) })
       }
     } finally {
       initial.dispose()
     }
-    let kdProbe: number | null = null
+    let kdProbe: TeacherProbe | null = null
     const kdTrainer = trainers['patch-kd']
     if (kdTrainer && cfg.probe.patches > 0) {
       hooks.progress?.(0.96, 'teacher probe of the per-patch KD student')
       const fresh = createModels(cfg, input.student, source.patchSize, targetSet.space.dim, input.studentFactory)
       try {
-        kdProbe = (await teacherProbe({ source, targets: targetSet, trainGrids, heldGrids, before: fresh.student, after: kdTrainer.models.student, patches: cfg.probe.patches, seed: cfg.seed, ...(input.signal ? { signal: input.signal } : {}) })).after
+        kdProbe = await teacherProbe({ source, targets: targetSet, trainGrids, heldGrids, before: fresh.student, after: kdTrainer.models.student, patches: cfg.probe.patches, seed: cfg.seed, ...(truth ? { truth } : {}), ...(input.signal ? { signal: input.signal } : {}) })
       } finally {
         fresh.dispose()
       }
@@ -179,7 +196,16 @@ export async function runMcm(input: McmRunInput): Promise<McmRunOutput> {
       backend,
       budget,
       ...(warm ? { predictorWarmup: { steps: warm.steps, finalLoss: warm.finalLoss } } : {}),
-      ...(kd ? { patchKd: { steps: steps['patch-kd'], images: steps['patch-kd'] * kd.batch, teacherProbeAfter: kdProbe } } : {})
+      ...(kd ? { patchKd: { steps: steps['patch-kd'], images: steps['patch-kd'] * kd.batch, teacherProbeAfter: kdProbe?.after ?? null, ...(truth ? { truthProbeAfter: kdProbe?.truth?.after ?? null } : {}) } } : {}),
+      ...(probe?.truth && cfg.probe.truth
+        ? {
+            truthProbe: {
+              ...probe.truth,
+              file: cfg.probe.truth.file,
+              metric: `R² of the same ridge read-out from the student's features to the per-patch annotation "${probe.truth.channel}" (${cfg.probe.truth.file}), fitted on the ${probe.truth.fitPatches} annotated probe patches of the training slides, scored on ${probe.truth.testPatches} of the held-out slides; measurement only, never a training target`
+            }
+          }
+        : {})
     }
     const inspection = { windows: inspectedWindows(held, before, after, cfg.inspection.windows), errorMaps: errorMaps(held, after, heldGrids) }
 

@@ -21,6 +21,17 @@ export interface TeacherProbe {
   fitPatches: number
   testPatches: number
   metric: string
+  /** the truth probe (config probe.truth): the same read-out, same patches and features, to a per-patch annotation */
+  truth?: TruthProbe
+}
+
+export interface TruthProbe {
+  channel: string
+  before: number
+  after: number
+  /** patches of the fit / score samples that have an annotation (the others are left out of this read-out) */
+  fitPatches: number
+  testPatches: number
 }
 
 export interface ProbeCell {
@@ -78,7 +89,35 @@ export interface TeacherProbeInput {
   /** patches sampled from the training slides (fit) and at most as many from the held-out slides (score) */
   patches: number
   seed: number
+  /** per-patch annotation of a cell (config probe.truth), null where there is none */
+  truth?: { channel: string; of(cell: ProbeCell): number | null }
   signal?: AbortSignal
+}
+
+/** Rows of `x` ([n, d]) and the annotation of each cell, for the cells that have one. */
+function annotated(x: Float32Array, d: number, cells: readonly ProbeCell[], of: (cell: ProbeCell) => number | null): { x: Float32Array; y: Float32Array; n: number } {
+  const keep: number[] = []
+  const y: number[] = []
+  cells.forEach((c, i) => {
+    const v = of(c)
+    if (v !== null) {
+      keep.push(i)
+      y.push(v)
+    }
+  })
+  const out = new Float32Array(keep.length * d)
+  keep.forEach((i, r) => out.set(x.subarray(i * d, (i + 1) * d), r * d))
+  return { x: out, y: Float32Array.from(y), n: keep.length }
+}
+
+function truthProbe(t: NonNullable<TeacherProbeInput['truth']>, fit: readonly ProbeCell[], test: readonly ProbeCell[], xs: { fit: Float32Array; test: Float32Array; d: number }[]): TruthProbe {
+  const [before, after] = xs.map(({ fit: xf, test: xt, d }) => {
+    const a = annotated(xf, d, fit, t.of)
+    const b = annotated(xt, d, test, t.of)
+    if (a.n < 2 || b.n < 2) throw new Error(`truth probe: fewer than 2 annotated patches (${a.n} fit, ${b.n} held-out) for channel "${t.channel}"`)
+    return { r2: ridgeR2(fitRidge(a.x, a.y, a.n, d, 1), b.x, b.y, b.n), fitPatches: a.n, testPatches: b.n }
+  }) as [{ r2: number; fitPatches: number; testPatches: number }, { r2: number; fitPatches: number; testPatches: number }]
+  return { channel: t.channel, before: before.r2, after: after.r2, fitPatches: before.fitPatches, testPatches: before.testPatches }
 }
 
 export async function teacherProbe(o: TeacherProbeInput): Promise<TeacherProbe> {
@@ -95,6 +134,14 @@ export async function teacherProbe(o: TeacherProbeInput): Promise<TeacherProbe> 
     after: r2(fitAfter, testAfter, o.after.featureDim),
     fitPatches: fit.length,
     testPatches: test.length,
+    ...(o.truth
+      ? {
+          truth: truthProbe(o.truth, fit, test, [
+            { fit: fitBefore, test: testBefore, d: o.before.featureDim },
+            { fit: fitAfter, test: testAfter, d: o.after.featureDim }
+          ])
+        }
+      : {}),
     metric: `R² of a ridge read-out (λ = 1e-3·n, standardised features) from the student's features to the run's targets, fitted on ${fit.length} patches of the training slides, scored on ${test.length} patches of the held-out slides`
   }
 }

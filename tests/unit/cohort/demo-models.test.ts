@@ -7,7 +7,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { planCohort } from '../../../src-main/cohort/plan'
 import { DEFAULT_PARAMS, makeRecipe } from '../../../src-main/cohort/recipe'
 import { useBackend } from '../../../src-main/ml/backend'
-import { buildDemoModels, demoModelsRecipe, loadDemoModel, readDemoModels, type DemoModelsRecipe } from '../../../src-main/ml/demo/demo-models'
+import { buildDemoModels, demoModelsHash, demoModelsRecipe, loadDemoModel, PATCH_TRUTH_CHANNELS, readDemoModels, type DemoModelsRecipe } from '../../../src-main/ml/demo/demo-models'
 import { extractFeatures } from '../../../src-main/ml/demo/pretrain'
 import { stainLuts } from '../../../src-main/ml/demo/pretrain'
 import { Prng } from '../../../src-main/cohort/prng'
@@ -23,10 +23,25 @@ function tinyRecipe(): DemoModelsRecipe {
     pretrainSlides: 2,
     pretrainSlideSize: 320,
     painter: TINY_PAINTER,
-    student: { ...r.student, width: 4, depth: 2, epochs: 1, batchSize: 16 },
-    teacher: { ...r.teacher, width: 6, depth: 2, epochs: 1, batchSize: 16 }
+    student: { ...r.student, arch: 'smallcnn', width: 4, depth: 2, epochs: 1, batchSize: 16 },
+    teacher: { ...r.teacher, arch: 'smallcnn', width: 6, depth: 2, epochs: 1, batchSize: 16 }
   }
 }
+
+describe('demo models recipe', () => {
+  it('pre-registered design: a ResNet-18 student on generic statistics, a larger ResNet-34 teacher on per-patch truth with stain augmentation', () => {
+    const r = demoModelsRecipe()
+    expect([r.student.arch, r.student.proxyTask, r.student.stainJitter]).toEqual(['resnet18', 'colour-stats', 0])
+    expect([r.teacher.arch, r.teacher.proxyTask]).toEqual(['resnet34', 'patch-truth'])
+    expect(r.teacher.stainJitter).toBeGreaterThan(0)
+    // the teacher learns each patch's own truth, never its neighbourhood's (that would smooth its features by construction)
+    expect(PATCH_TRUTH_CHANNELS.some((c) => c.includes('context'))).toBe(false)
+    expect(PATCH_TRUTH_CHANNELS).toContain('atypia_mean')
+    const smoke = demoModelsRecipe(undefined, 'smoke')
+    expect([smoke.student.arch, smoke.teacher.arch, smoke.teacher.proxyTask]).toEqual(['smallcnn', 'smallcnn', 'patch-truth'])
+    expect(demoModelsHash(smoke)).not.toBe(demoModelsHash(r))
+  })
+})
 
 beforeAll(async () => {
   await useBackend('wasm')

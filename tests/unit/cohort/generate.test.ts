@@ -1,10 +1,11 @@
 // Demo cohort generator: determinism, labels CSV, patients, balance, readable pyramidal files, reuse by recipe hash.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readFileSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { generateCohort, type GenerateCohortResult } from '../../../src-main/cohort/generate'
+import { generateCohort, readCohort, TRUTH_JSON, type GenerateCohortResult } from '../../../src-main/cohort/generate'
+import { loadPatchTruth } from '../../../src-main/ml/mcm/patch-truth'
 import { planCohort } from '../../../src-main/cohort/plan'
 import { makeRecipe, recipeHash } from '../../../src-main/cohort/recipe'
 import { tempDir } from '../../helpers/tmp'
@@ -118,6 +119,24 @@ describe('generateCohort', () => {
     expect(out).toMatch(/openslide\.vendor: 'aperio'/)
     expect(out).toMatch(/openslide\.mpp-x: '1'/)
     expect(out).toMatch(/openslide\.level-count: '2'/)
+  })
+
+  it('writes the per-patch ground truth of every slide (truth.json, for the truth probe) and is not reused without it', async () => {
+    const truth = loadPatchTruth(join(first.dir, TRUTH_JSON), 'atypia_mean')
+    expect(truth.slides().sort()).toEqual(first.manifest.slides.map((s) => s.slideId).sort())
+    const s0 = first.manifest.slides[0]!
+    const ps = first.manifest.recipe.params.patchSize
+    const values: number[] = []
+    for (let y = ps / 2; y < s0.levels[0]!.height; y += ps) for (let x = ps / 2; x < s0.levels[0]!.width; x += ps) values.push(truth.valueAt(s0.slideId, x, y) as number)
+    expect(values.every((v) => Number.isFinite(v) && v >= 0 && v <= 1)).toBe(true)
+    // a painted atypical region's centre has atypia in its patch
+    const bump = s0.atypia[0]!
+    expect(truth.valueAt(s0.slideId, bump.x, bump.y)).toBeGreaterThan(0)
+    const copy = tempDir('cohort-no-truth-')
+    cpSync(first.dir, copy, { recursive: true })
+    expect(readCohort(copy)).not.toBeNull()
+    rmSync(join(copy, TRUTH_JSON))
+    expect(readCohort(copy)).toBeNull()
   })
 
   it('reuses a cohort with the same recipe hash and regenerates when the recipe changes', async () => {
