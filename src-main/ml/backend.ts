@@ -11,6 +11,7 @@ import { installWasmKernels } from './wasm-kernels/index'
 import { preferAdapter, summarizeAdapter, type AdapterCandidate, type AdapterInfoLike, type AdapterSummary, type PowerPreference } from './webgpu-adapter'
 import { installNativeKernels } from './native-kernels/index'
 import { nativeStatus } from './native-kernels/addon'
+import { installWebgpuKernels, webgpuKernelsLabel } from './webgpu-kernels/index'
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'
 export const backendNames: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu']
@@ -167,7 +168,8 @@ async function probe(name: BackendName): Promise<BackendProbe[]> {
 
 /** What the backend computes on, for run records: the WebGPU adapter, libtensorflow's device, or the CPU. */
 function adapterOf(p: BackendProbe): string {
-  if (p.adapter) return `${p.adapter.name}${p.adapter.software ? ' (software)' : ''}`
+  // our WGSL kernels change results in the last bits (another summation order): run records name them
+  if (p.adapter) return `${p.adapter.name}${p.adapter.software ? ' (software)' : ''}; ${webgpuKernelsLabel()}`
   if (p.backend === 'tensorflow') return p.name.includes('-gpu') ? 'CUDA GPU (libtensorflow)' : 'CPU (libtensorflow)'
   if (p.backend !== 'wasm') return 'CPU (pure JS)'
   // the native convolutions change results in the last bits (and with the thread count): run records name them
@@ -213,7 +215,7 @@ export async function initBackend(opts: BackendOptions = {}): Promise<BackendRep
 }
 
 /** Switches to one backend that is known to be loadable; wasm gets the kernel shims (then the native kernels if built),
- * webgpu the probed adapter. */
+ * webgpu the probed adapter and our WGSL kernels. */
 export async function useBackend(name: BackendName): Promise<void> {
   if (name === 'wasm') await import('@tensorflow/tfjs-backend-wasm')
   if (name === 'webgpu') {
@@ -228,6 +230,7 @@ export async function useBackend(name: BackendName): Promise<void> {
     installWasmKernels()
     installNativeKernels()
   }
+  if (name === 'webgpu') installWebgpuKernels() // unless TESSERA_WEBGPU_KERNELS=0 (then tfjs-webgpu's own kernels)
 }
 
 /** A run's backend setting: 'auto' (the selection above, honouring TESSERA_BACKEND) or one backend forced. */
