@@ -61,7 +61,7 @@ export const LABELS_CSV = 'labels.csv'
  * never a training target.
  */
 export const TRUTH_JSON = 'truth.json'
-export const DEFAULT_COHORT_SEED = 20261205
+export const DEFAULT_COHORT_SEED = 20261206
 
 function writeAtomic(path: string, data: string | Uint8Array): void {
   const tmp = `${path}.tmp-${process.pid}`
