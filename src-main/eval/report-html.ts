@@ -84,6 +84,33 @@ export function renderReportHtml(r: EvalReport): string {
     ciText(c.ci),
     `${num(c.p_value, 4)} (${c.method})`
   ])
+  const rep = r.repeats
+  const seedCols = rep ? rep.seeds.map((sd) => `seed ${sd}`) : []
+  const repModelRows = rep
+    ? rep.over_seeds.models.map((m, i) => [
+        m.name,
+        ...rep.per_seed.map((s) => `${num(s.models[i]?.auc_mean)} / ${num(s.models[i]?.auc_pooled)}`),
+        `${num(m.auc_mean_over_seeds)} ± ${num(m.auc_sd_over_seeds)}`,
+        `${num(m.auc_pooled_mean_over_seeds)} ± ${num(m.auc_pooled_sd_over_seeds)}`
+      ])
+    : []
+  const repCmpRows = rep
+    ? rep.over_seeds.comparisons.map((c) => [
+        `${c.b} − ${c.a}`,
+        ...rep.per_seed.map((s) => num(s.comparisons.find((x) => x.a === c.a && x.b === c.b)?.auc_diff)),
+        num(c.auc_diff_mean),
+        ciText(c.ci),
+        num(c.p_value, 4)
+      ])
+    : []
+  const repHtml = rep
+    ? `<h2>Repeated cross-validation over ${rep.seeds.length} seeds</h2>
+<p class="meta">Every figure above is the first seed's (${rep.seeds[0]}). Here each seed's split and MIL training; AUC fold mean / pooled per seed, mean ± sd over seeds.</p>
+${table(['model', ...seedCols, 'AUC fold mean over seeds', 'AUC pooled over seeds'], repModelRows, 'repeats')}
+${repCmpRows.length ? table(['difference', ...seedCols.map((c) => `ΔAUC pooled ${c}`), 'mean ΔAUC', '95% CI', 'p'], repCmpRows, 'repeats-comparisons') : ''}
+${repCmpRows.length ? `<p class="meta">Test: ${escapeHtml(rep.over_seeds.comparisons[0]?.method ?? '')}; ${r.bootstrap_resamples} resamples.</p>` : ''}
+`
+    : ''
   const ft = r.finetune
   const ftRows = ft
     ? [
@@ -130,7 +157,7 @@ AUC pooled = one AUC over all out-of-fold predictions together (models of differ
 ${table(['model', ...foldIds.map((f) => `fold ${f}`), 'mean'], foldRows, 'folds')}
 <h2>Paired comparisons</h2>
 ${cmpRows.length ? table(['difference', 'ΔAUC (fold mean)', '95% CI', 'p (paired bootstrap)', 'ΔAUC (pooled)', '95% CI', 'p (pooled)'], cmpRows, 'comparisons') : '<p>Only one model: nothing to compare.</p>'}
-<h2>Curves</h2>
+${repHtml}<h2>Curves</h2>
 <div class="plots">
 <figure>${r.models.some((m) => m.roc) ? rocSvg(r) : '<p>ROC curves are drawn for binary tasks only (multi-class AUC is one-vs-rest macro).</p>'}<figcaption>ROC, pooled out-of-fold predictions</figcaption></figure>
 ${ft?.loss_curve ? `<figure>${lossSvg(ft.loss_curve)}<figcaption>MCM+KD fine-tuning loss (run ${escapeHtml(String(ft.run_id))})</figcaption></figure>` : ''}

@@ -51,8 +51,9 @@ export interface BuildReportInput {
   createdAt?: string
 }
 
-const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
-const sd = (xs: number[]): number => {
+/** Mean (NaN for none) and sample sd (0 below two values); shared with repeats.ts. */
+export const mean = (xs: number[]): number => (xs.length === 0 ? NaN : xs.reduce((a, b) => a + b, 0) / xs.length)
+export const sd = (xs: number[]): number => {
   if (xs.length < 2) return 0
   const m = mean(xs)
   return Math.sqrt(xs.reduce((a, b) => a + (b - m) ** 2, 0) / (xs.length - 1))
@@ -178,6 +179,16 @@ export function printTable(r: EvalReport): string {
   for (const c of r.comparisons) {
     out.push(`${c.b} vs ${c.a}: ΔAUC fold mean ${signed(c.auc_diff_fold_mean)} (p = ${fmt(c.p_value_fold_mean, 4)}, paired bootstrap); pooled ${signed(c.auc_diff)} (p = ${fmt(c.p_value, 4)}, ${c.method})`)
   }
+  const rep = r.repeats
+  if (rep) {
+    // repeated CV: the figures above are the first seed's; these pool every seed
+    const over = rep.over_seeds
+    out.push(`over ${rep.seeds.length} seeds (${rep.seeds.join(', ')}): AUC fold mean ± sd over seeds ${over.models.map((m) => `${m.name} ${fmt(m.auc_mean_over_seeds)} ± ${fmt(m.auc_sd_over_seeds)}`).join(', ')}`)
+    for (const c of over.comparisons) {
+      const ci = c.ci ? ` [95% CI ${signed(c.ci[0])}, ${signed(c.ci[1])}]` : ''
+      out.push(`over seeds, ${c.b} vs ${c.a}: ΔAUC pooled, mean over seeds ${signed(c.auc_diff_mean)}${ci} (p = ${fmt(c.p_value, 4)}, patient-level paired bootstrap over seeds)`)
+    }
+  }
   for (const w of r.warnings ?? []) out.push(`WARNING: ${w}`)
   const f = r.finetune
   if (f && f.masked_l1_after !== null) {
@@ -208,11 +219,19 @@ export function printTable(r: EvalReport): string {
   return out.join('\n')
 }
 
-/** CSV of the model summary (numbers unrounded). */
+/** CSV of the model summary (numbers unrounded); a repeated evaluation adds the over-seeds columns. */
 export function modelsCsv(r: EvalReport): string {
+  const over = r.repeats?.over_seeds.models
+  const extra = over ? ['auc_mean_over_seeds', 'auc_sd_over_seeds', 'auc_pooled_mean_over_seeds', 'auc_pooled_sd_over_seeds'] : []
   return toCsv(
-    ['model', 'role', 'auc_mean', 'auc_sd', 'auc_ci_lo', 'auc_ci_hi', 'auc_pooled', 'auc_pooled_ci_lo', 'auc_pooled_ci_hi', 'balanced_accuracy_mean', 'f1_mean', 'parameters', 'gflops_per_patch', 'patches_per_s', 'aggregator_parameters'],
-    r.models.map((m) => [m.name, m.role, m.auc_mean, m.auc_sd, m.auc_ci[0], m.auc_ci[1], m.auc_pooled, m.auc_pooled_ci[0], m.auc_pooled_ci[1], m.balanced_accuracy_mean, m.f1_mean, m.parameters, m.gflops_per_patch, m.patches_per_s, m.aggregator_parameters])
+    ['model', 'role', 'auc_mean', 'auc_sd', 'auc_ci_lo', 'auc_ci_hi', 'auc_pooled', 'auc_pooled_ci_lo', 'auc_pooled_ci_hi', 'balanced_accuracy_mean', 'f1_mean', 'parameters', 'gflops_per_patch', 'patches_per_s', 'aggregator_parameters', ...extra],
+    r.models.map((m, i) => {
+      const o = over?.[i]
+      return [
+        ...[m.name, m.role, m.auc_mean, m.auc_sd, m.auc_ci[0], m.auc_ci[1], m.auc_pooled, m.auc_pooled_ci[0], m.auc_pooled_ci[1], m.balanced_accuracy_mean, m.f1_mean, m.parameters, m.gflops_per_patch, m.patches_per_s, m.aggregator_parameters],
+        ...(o ? [o.auc_mean_over_seeds, o.auc_sd_over_seeds, o.auc_pooled_mean_over_seeds, o.auc_pooled_sd_over_seeds] : [])
+      ]
+    })
   )
 }
 

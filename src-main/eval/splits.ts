@@ -34,6 +34,13 @@ interface Patient {
   fixedFold: number | null
 }
 
+/** A patient's class: the most frequent of its slides' labels (ties: lowest class index). Shared with the patient bootstrap. */
+export function majorityClass(labels: readonly number[]): number {
+  const counts = new Map<number, number>()
+  for (const l of labels) counts.set(l, (counts.get(l) ?? 0) + 1)
+  return [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0]
+}
+
 /** Group slides by patient; a patient's class is the most frequent slide label (ties: lowest class index). */
 function patientsOf(items: readonly SplitItem[]): Patient[] {
   const byId = new Map<string, { slides: number[]; labels: number[]; fixed: Set<number> }>()
@@ -46,9 +53,7 @@ function patientsOf(items: readonly SplitItem[]): Patient[] {
   }
   const out: Patient[] = []
   for (const [id, e] of [...byId.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
-    const counts = new Map<number, number>()
-    for (const l of e.labels) counts.set(l, (counts.get(l) ?? 0) + 1)
-    const label = [...counts.entries()].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]![0]
+    const label = majorityClass(e.labels)
     if (e.fixed.size > 1) throw new Error(`patient "${id}" has slides in different folds (${[...e.fixed].join(', ')}): one patient must stay in one fold`)
     out.push({ id, label, slides: e.slides.sort((a, b) => a - b), fixedFold: e.fixed.size === 1 ? [...e.fixed][0]! : null })
   }

@@ -1,6 +1,7 @@
 // Uncertainty of metrics: stratified bootstrap CIs, paired bootstrap and DeLong tests for two models on the same slides.
 import { column, subset, type Predictions } from './metrics'
 import { mulberry32, randInt } from './rng'
+import { majorityClass } from './splits'
 
 /** Standard normal CDF via erfc (W. J. Cody-style rational approximation, |error| < 1.2e-7 — Numerical Recipes erfcc). */
 export function normalCdf(z: number): number {
@@ -165,20 +166,20 @@ export function pairedBootstrap(
     const d = stat(subset(b, idx)) - stat(subset(a, idx))
     if (Number.isFinite(d)) diffs.push(d)
   }
+  const ea = stat(a)
+  const eb = stat(b)
+  return { a_estimate: ea, b_estimate: eb, diff: eb - ea, ...pairedSummary(diffs), method: 'paired bootstrap (class-stratified)' }
+}
+
+/**
+ * Two-sided p-value and 95% percentile CI of bootstrap differences (sorts `diffs` in place):
+ * p = 2 · min(#(d ≤ 0), #(d ≥ 0)) + 1 smoothed, over the finite replicates, capped at 1.
+ */
+function pairedSummary(diffs: number[]): { p_value: number; ci: [number, number] } {
   diffs.sort((x, y) => x - y)
   const le = diffs.filter((d) => d <= 0).length
   const ge = diffs.filter((d) => d >= 0).length
-  const pValue = Math.min(1, (2 * (Math.min(le, ge) + 1)) / (diffs.length + 1))
-  const ea = stat(a)
-  const eb = stat(b)
-  return {
-    a_estimate: ea,
-    b_estimate: eb,
-    diff: eb - ea,
-    p_value: pValue,
-    method: 'paired bootstrap (class-stratified)',
-    ci: [quantileSorted(diffs, 0.025), quantileSorted(diffs, 0.975)]
-  }
+  return { p_value: Math.min(1, (2 * (Math.min(le, ge) + 1)) / (diffs.length + 1)), ci: [quantileSorted(diffs, 0.025), quantileSorted(diffs, 0.975)] }
 }
 
 /**
@@ -202,19 +203,52 @@ export function pairedFoldMeanBootstrap(
     const d = meanOfFinite(b, picks, stat) - meanOfFinite(a, picks, stat)
     if (Number.isFinite(d)) diffs.push(d)
   }
-  diffs.sort((x, y) => x - y)
-  const le = diffs.filter((d) => d <= 0).length
-  const ge = diffs.filter((d) => d >= 0).length
   const ea = meanOfFinite(a, cells.map((c) => c.idx), stat)
   const eb = meanOfFinite(b, cells.map((c) => c.idx), stat)
-  return {
-    a_estimate: ea,
-    b_estimate: eb,
-    diff: eb - ea,
-    p_value: Math.min(1, (2 * (Math.min(le, ge) + 1)) / (diffs.length + 1)),
-    method: 'paired bootstrap of fold means (class-stratified within folds)',
-    ci: [quantileSorted(diffs, 0.025), quantileSorted(diffs, 0.975)]
+  return { a_estimate: ea, b_estimate: eb, diff: eb - ea, ...pairedSummary(diffs), method: 'paired bootstrap of fold means (class-stratified within folds)' }
+}
+
+export const seedsBootstrapMethod =
+  'paired patient-level bootstrap over seeds (patients redrawn within class; one resample applied to every seed; mean over seeds of the pooled difference)'
+
+/**
+ * Paired bootstrap over repeated cross-validation (one CV run per split seed) of mean_s [stat(b_s) − stat(a_s)].
+ * Each replicate redraws PATIENTS with replacement inside each patient class (its most frequent slide label, as the
+ * splits use), takes every slide of each drawn patient, and applies that ONE resample to every seed's out-of-fold
+ * predictions, so the seeds stay paired with each other as well as the two models. a[s], b[s]: seed s's predictions
+ * of the same slides in one order; patientOf[i]: patient of slide i. p-value and CI as in pairedBootstrap; a
+ * replicate where the statistic is undefined for some seed is dropped. Cost: resamples × seeds × 2 statistics.
+ */
+export function pairedSeedsBootstrap(
+  a: readonly Predictions[],
+  b: readonly Predictions[],
+  patientOf: readonly string[],
+  stat: (p: Predictions) => number,
+  options: { resamples?: number; seed: number }
+): PairedTest {
+  const first = a[0]
+  if (!first || a.length !== b.length) throw new Error(`over-seeds comparison needs the same number (≥ 1) of seed runs for both models (have ${a.length} and ${b.length})`)
+  a.forEach((p, s) => {
+    assertSameSlides(first, p)
+    assertSameSlides(p, b[s] as Predictions)
+  })
+  if (patientOf.length !== first.labels.length) throw new Error(`over-seeds comparison: ${patientOf.length} patient ids for ${first.labels.length} slides`)
+  const slidesOf = new Map<string, number[]>()
+  patientOf.forEach((id, i) => slidesOf.set(id, [...(slidesOf.get(id) ?? []), i]))
+  const members = [...slidesOf.values()]
+  const groups = groupByClass(Int32Array.from(members, (idx) => majorityClass(idx.map((i) => first.labels[i] as number))), first.classes)
+  const meanOver = (f: (s: number) => number): number => a.reduce((sum, _, s) => sum + f(s), 0) / a.length
+  const resamples = options.resamples ?? 2000
+  const rng = mulberry32(options.seed)
+  const diffs: number[] = []
+  for (let r = 0; r < resamples; r++) {
+    const idx = Array.from(stratifiedResample(groups, rng)).flatMap((k) => members[k] as number[])
+    const d = meanOver((s) => stat(subset(b[s] as Predictions, idx)) - stat(subset(a[s] as Predictions, idx)))
+    if (Number.isFinite(d)) diffs.push(d)
   }
+  const ea = meanOver((s) => stat(a[s] as Predictions))
+  const eb = meanOver((s) => stat(b[s] as Predictions))
+  return { a_estimate: ea, b_estimate: eb, diff: meanOver((s) => stat(b[s] as Predictions) - stat(a[s] as Predictions)), ...pairedSummary(diffs), method: seedsBootstrapMethod }
 }
 
 function assertSameSlides(a: Predictions, b: Predictions): void {

@@ -91,6 +91,25 @@ export interface ReportComparison {
   ci_fold_mean: [number, number] | null
 }
 
+/** One seed's CV run of a repeated evaluation: the figures its own single-seed report would show. */
+export interface ReportSeedRun {
+  seed: number
+  models: { name: string; auc_mean: number; auc_pooled: number }[]
+  comparisons: { a: string; b: string; auc_diff_fold_mean: number; p_value_fold_mean: number; auc_diff: number; p_value: number }[]
+}
+
+/** Repeated cross-validation over several split seeds (report.json `repeats`, present when the request named `seeds`). */
+export interface ReportRepeats {
+  seeds: number[]
+  per_seed: ReportSeedRun[]
+  over_seeds: {
+    /** mean and sample sd over seeds of each seed's fold-mean AUC (auc_mean) and pooled out-of-fold AUC */
+    models: { name: string; auc_mean_over_seeds: number; auc_sd_over_seeds: number; auc_pooled_mean_over_seeds: number; auc_pooled_sd_over_seeds: number }[]
+    /** mean over seeds of the pooled AUC difference b − a, with the patient-level paired bootstrap over seeds */
+    comparisons: { a: string; b: string; auc_diff_mean: number; ci: [number, number] | null; p_value: number; method: string }[]
+  }
+}
+
 /** report.json. Keys named in issue #6 stay; new keys may be added. */
 export interface EvalReport {
   schema: 'tessera.eval-report/1'
@@ -114,6 +133,8 @@ export interface EvalReport {
   mil?: Record<string, unknown>
   /** what the reader must know about the comparison (e.g. extractors that saw different pixels per patch) */
   warnings?: string[]
+  /** repeated CV over several split seeds; every other key describes the FIRST seed's run */
+  repeats?: ReportRepeats
 }
 
 export interface LabelImportResult {
@@ -158,6 +179,16 @@ export const EvalStartRequest = z.strictObject({
   aggregator: z.enum(['abmil', 'mean', 'max']).default('abmil'),
   folds: z.number().int().min(2).max(20).default(5),
   seed: z.number().int().min(0).max(2 ** 31 - 1).default(0),
+  /**
+   * repeated CV: one patient-level split + MIL training per seed (replaces `seed`; absent = [seed]). Top-level report
+   * figures are the first seed's; report.json `repeats` holds every seed and the paired test over seeds.
+   */
+  seeds: z
+    .array(z.number().int().min(0).max(2 ** 31 - 1))
+    .min(1, 'name at least one seed')
+    .max(10, 'at most 10 seeds')
+    .refine((xs) => new Set(xs).size === xs.length, 'a seed is listed twice')
+    .optional(),
   /** output folder (absolute); default <data dir>/evals/<project>-<time> */
   out: z.string().min(1).optional(),
   force: z.boolean().default(false),

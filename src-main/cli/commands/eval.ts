@@ -40,6 +40,7 @@ export const evalCommands: CliCommand[] = [
       aggregator: { type: 'string' },
       folds: { type: 'string' },
       seed: { type: 'string' },
+      seeds: { type: 'string' },
       out: { type: 'string' },
       force: { type: 'boolean' },
       'features-dir': { type: 'string' },
@@ -60,6 +61,7 @@ export const evalCommands: CliCommand[] = [
       '--aggregator A       abmil (default, gated attention) | mean | max',
       '--folds K            patient-level stratified folds (default 5; the labels CSV fold column wins)',
       '--seed S             seed of splits, init, bag order and bootstrap (default 0): same seed → same numbers',
+      '--seeds 1,2,3        repeated CV, one split + MIL training per seed (1-10; replaces --seed): the report\'s figures are the first seed\'s, report.json repeats adds every seed and a paired patient-level bootstrap over seeds',
       '--out DIR            output folder (refused if it exists and is not empty, unless --force)',
       '--force              replace an earlier evaluation export there (other folders are refused)',
       '--features-dir D     read <D>/<model>/<slide>.h5 (TRIDENT/CLAM layout) instead of the feature cache',
@@ -89,13 +91,22 @@ export const evalCommands: CliCommand[] = [
       const backend = (v['backend'] as string | undefined) ?? 'auto'
       if (!backendChoices.includes(backend)) throw new CliUsageError(`--backend must be one of ${backendChoices.join(', ')}, got "${backend}"`)
       const finetuneRun = numberOption(v['finetune-run'], 'finetune-run')
+      let seeds: number[] | undefined
+      if (v['seeds'] !== undefined) {
+        if (v['seed'] !== undefined) throw new CliUsageError('pass either --seed or --seeds, not both (--seeds 1,2,3: the first seed gives the report\'s top-level figures)')
+        seeds = list(v['seeds'], 'seeds').map((x) => {
+          if (!/^\d+$/.test(x)) throw new CliUsageError(`--seeds must be a comma-separated list of integers ≥ 0, got "${x}"`)
+          return Number(x)
+        })
+      }
       const request: EvalStartInput = {
         projectId: project.id,
         models,
         roles: roleMap,
         aggregator: aggregator as 'abmil' | 'mean' | 'max',
         folds: intOption(args, 'folds', 5),
-        seed: intOption(args, 'seed', 0),
+        seed: seeds ? (seeds[0] as number) : intOption(args, 'seed', 0),
+        seeds,
         out: resolve(requireString(args, 'out')),
         force: v['force'] === true,
         featuresDir: typeof v['features-dir'] === 'string' ? resolve(v['features-dir']) : undefined,

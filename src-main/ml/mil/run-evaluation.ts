@@ -10,6 +10,7 @@ import { buildReport, foldsCsv, inferRole, modelsCsv, predictionsCsv, printTable
 import { renderReportHtml } from '../../eval/report-html'
 import { heatmapToGeoJSON, writeHeatmapH5 } from '../../eval/heatmaps'
 import { ExportStaging } from '../../eval/export-dir'
+import { buildRepeats } from '../../eval/repeats'
 import { crossValidate, type CrossValidationResult, type FeatureBag } from './cross-validation'
 import { defaultMilConfig, type AggregatorName } from './models'
 import { defaultTrainOptions } from './train'
@@ -22,6 +23,8 @@ export interface EvaluationParams {
   aggregator: AggregatorName
   folds: number
   seed: number
+  /** repeated CV over these split seeds (absent = [seed]); top-level figures are the first seed's */
+  seeds?: number[]
   out: string
   force: boolean
   /** folder of `<model>/<slide>.h5`; null = the project's feature cache */
@@ -49,6 +52,15 @@ export interface EvaluationResult {
   report: EvalReport
   table: string
   files: number
+}
+
+/** One seed's cross-validation of every model. */
+interface SeedCv {
+  seed: number
+  splits: Splits
+  foldOfSlide: Map<number, number>
+  evaluations: ModelEvaluation[]
+  results: CrossValidationResult[]
 }
 
 const slug = (s: string): string => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_')
@@ -92,71 +104,85 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
     // a baseline and its fine-tuned copy must have seen the same pixels per patch (eval/input-sizes.ts)
     const inputWarnings = checkInputSizes(sets.map((x) => ({ model: x.model, role: p.roles?.[x.model] ?? inferRole(x.model), inputSize: x.inputSize })))
     for (const w of inputWarnings) progress(0.02, `WARNING: ${w}`)
-    // One split for every model: the comparison is paired on identical folds.
-    const splits: Splits = await timed('splits', () =>
-      makeSplits(
-        slides.map((s) => ({ slideId: s.slideId, label: classIndex.get(s.label) as number, patientId: s.patientId, fixedFold: s.fold })),
-        { k: p.folds, seed: p.seed }
-      )
-    )
-    const foldOfSlide = new Map<number, number>()
-    for (const f of splits.folds) for (const id of f.test) foldOfSlide.set(id, f.fold)
-
-    const evaluations: ModelEvaluation[] = []
-    const results: CrossValidationResult[] = []
+    const seeds = p.seeds ?? [p.seed]
+    const firstSeed = seeds[0] as number
     const options = {
       aggregator: p.aggregator,
       classes: classes.length,
-      seed: p.seed,
+      seed: firstSeed,
       learningRate: p.learningRate ?? defaultTrainOptions.learningRate,
       maxEpochs: p.maxEpochs ?? defaultTrainOptions.maxEpochs,
       patience: p.patience ?? defaultTrainOptions.patience,
       hidden: p.hidden ?? defaultMilConfig.hidden,
       attentionDim: p.attentionDim ?? defaultMilConfig.attentionDim
     }
-    for (const [mi, set] of sets.entries()) {
-      const bags: FeatureBag[] = set.bags.map((b) => ({ ...b, label: classIndex.get((slides[slidePosition.get(b.slideId) as number] as LabelledSlideRecord).label) as number }))
-      const cv = await timed(`cv_${set.model}`, () =>
-        crossValidate(bags, splits, {
-          ...options,
-          signal: hooks.signal,
-          onProgress: (f, msg) => progress(0.03 + (0.85 * (mi + f)) / sets.length, `${set.model}: ${msg}`)
-        })
+    const runs: SeedCv[] = []
+    // Repeated CV: one patient-level split and one MIL training per seed, seeds one after the other (cost × seeds).
+    for (const [si, seed] of seeds.entries()) {
+      // One split for every model: the comparison is paired on identical folds.
+      const splits: Splits = await timed('splits', () =>
+        makeSplits(
+          slides.map((s) => ({ slideId: s.slideId, label: classIndex.get(s.label) as number, patientId: s.patientId, fixedFold: s.fold })),
+          { k: p.folds, seed }
+        )
       )
-      results.push(cv)
-      const compute = p.compute?.[set.model]
-      evaluations.push({
-        name: set.model,
-        role: p.roles?.[set.model] ?? inferRole(set.model),
-        features: set.source,
-        dim: bags[0]?.dim ?? 0,
-        oof: cv.oof,
-        foldOf: bags.map((b) => foldOfSlide.get(b.slideId) as number),
-        folds: cv.folds.map(({ history: _history, ...row }) => row),
-        aggregatorParameters: cv.parameters,
-        seconds: cv.seconds,
-        parameters: compute?.parameters ?? null,
-        gflops_per_patch: compute?.gflops_per_patch ?? null,
-        patches_per_s: compute?.patches_per_s ?? null
-      })
+      const foldOfSlide = new Map<number, number>()
+      for (const f of splits.folds) for (const id of f.test) foldOfSlide.set(id, f.fold)
+      const run: SeedCv = { seed, splits, foldOfSlide, evaluations: [], results: [] }
+      const seedTag = seeds.length > 1 ? `seed ${seed} (${si + 1}/${seeds.length}) · ` : ''
+      for (const [mi, set] of sets.entries()) {
+        const bags: FeatureBag[] = set.bags.map((b) => ({ ...b, label: classIndex.get((slides[slidePosition.get(b.slideId) as number] as LabelledSlideRecord).label) as number }))
+        const done = si * sets.length + mi
+        const cv = await timed(`cv_${set.model}`, () =>
+          crossValidate(bags, splits, {
+            ...options,
+            seed,
+            signal: hooks.signal,
+            onProgress: (f, msg) => progress(0.03 + (0.85 * (done + f)) / (sets.length * seeds.length), `${seedTag}${set.model}: ${msg}`)
+          })
+        )
+        run.results.push(cv)
+        const compute = p.compute?.[set.model]
+        run.evaluations.push({
+          name: set.model,
+          role: p.roles?.[set.model] ?? inferRole(set.model),
+          features: set.source,
+          dim: bags[0]?.dim ?? 0,
+          oof: cv.oof,
+          foldOf: bags.map((b) => foldOfSlide.get(b.slideId) as number),
+          folds: cv.folds.map(({ history: _history, ...row }) => row),
+          aggregatorParameters: cv.parameters,
+          seconds: cv.seconds,
+          parameters: compute?.parameters ?? null,
+          gflops_per_patch: compute?.gflops_per_patch ?? null,
+          patches_per_s: compute?.patches_per_s ?? null
+        })
+      }
+      runs.push(run)
     }
+    // Every top-level figure, export and heatmap describes the first seed's run (as a single-seed evaluation would).
+    const { splits, foldOfSlide, evaluations, results } = runs[0] as SeedCv
 
     progress(0.9, 'statistics')
-    const report = await timed('statistics', () =>
+    const reportOf = (run: SeedCv): EvalReport =>
       buildReport({
         project: p.projectName,
         aggregator: p.aggregator,
-        seed: p.seed,
-        foldsK: splits.k,
-        splitMethod: splits.method,
+        seed: run.seed,
+        foldsK: run.splits.k,
+        splitMethod: run.splits.method,
         classes,
         nPatients: new Set(slides.map((s) => s.patientId)).size,
-        models: evaluations,
+        models: run.evaluations,
         finetune: p.finetune,
         timings,
         bootstrapResamples: p.bootstrapResamples
       })
-    )
+    const report = await timed('statistics', () => reportOf(runs[0] as SeedCv))
+    if (p.seeds) {
+      const seedRuns = runs.map((run, i) => ({ seed: run.seed, models: run.evaluations, report: i === 0 ? report : reportOf(run) }))
+      report.repeats = await timed('statistics', () => buildRepeats(seedRuns, slides.map((s) => s.patientId), { resamples: report.bootstrap_resamples }))
+    }
     report.models.forEach((m, i) => (m.input_size = sets[i]?.inputSize ?? null))
     report.warnings = inputWarnings
     report.mil = { ...options, backend: backend.name, backend_adapter: backend.adapter, backend_requested: p.backend, optimizer: 'adam', batch: '1 bag per step', class_weighting: 'inverse frequency (training bags)', early_stopping: 'inner validation loss, best weights restored' }
@@ -165,6 +191,13 @@ export async function runEvaluation(db: Db, p: EvaluationParams, hooks: Evaluati
     await timed('exports', async () => {
       const slideList = slides.map((s) => ({ slideId: s.slideId, name: s.name }))
       staging.write('splits.json', JSON.stringify(splits, null, 2) + '\n')
+      if (p.seeds) {
+        // every seed's splits and out-of-fold predictions, so the over-seeds figures can be recomputed
+        for (const run of runs) {
+          staging.write(`repeats/seed-${run.seed}/splits.json`, JSON.stringify(run.splits, null, 2) + '\n')
+          staging.write(`repeats/seed-${run.seed}/predictions.csv`, predictionsCsv(run.evaluations, slideList, classes))
+        }
+      }
       staging.write('report.csv', modelsCsv(report))
       staging.write('folds.csv', foldsCsv(report))
       staging.write('predictions.csv', predictionsCsv(evaluations, slideList, classes))
