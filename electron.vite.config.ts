@@ -15,7 +15,8 @@ export default defineConfig({
           // the OpenSlide host process (a crash in C stays in it); started next to the bundle like the runner
           host: resolve(__dirname, 'src-main/slides/openslide/host.ts'),
           'backend-probe-main': resolve(__dirname, 'src-main/workers/backend-probe-main.ts'),
-          'hdf5-reader-process': resolve(__dirname, 'src-main/interop/hdf5-reader-process.ts')
+          'hdf5-reader-process': resolve(__dirname, 'src-main/interop/hdf5-reader-process.ts'),
+          'model-check-main': resolve(__dirname, 'src-main/workers/model-check-main.ts')
         }
       }
     }

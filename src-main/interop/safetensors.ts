@@ -91,23 +91,43 @@ function checkedElementCount(shape: unknown, name: string, source: string): numb
   return n
 }
 
-/** Parses a safetensors buffer. `source` names the file in every error. */
-export function readSafetensors(buf: Uint8Array, source = 'safetensors'): SafetensorsFile {
-  if (buf.byteLength < 8) throw new SafetensorsError(source, `truncated: ${buf.byteLength} bytes, the 8-byte header length is missing`)
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength)
-  const headerLen = view.getBigUint64(0, true)
+export interface TensorEntry { name: string; dtype: ReadableDtype; shape: number[]; begin: number; end: number }
+
+/** Where each tensor lies, validated against the file's size before any tensor byte is read. */
+export interface SafetensorsLayout {
+  entries: TensorEntry[]
+  metadata: Record<string, string>
+  /** file offset of the data section (8 + header length) */
+  dataStart: number
+}
+
+/** Header length from the first 8 bytes, checked against the cap and the file size. */
+export function safetensorsHeaderLength(first8: Uint8Array, fileBytes: number, source: string): number {
+  if (fileBytes < 8 || first8.byteLength < 8) throw new SafetensorsError(source, `truncated: ${fileBytes} bytes, the 8-byte header length is missing`)
+  const headerLen = new DataView(first8.buffer, first8.byteOffset, 8).getBigUint64(0, true)
   if (headerLen > BigInt(HEADER_CAP_BYTES)) throw new SafetensorsError(source, `header length ${headerLen} exceeds the ${HEADER_CAP_BYTES}-byte cap (corrupt or not safetensors)`)
   const hl = Number(headerLen)
-  if (8 + hl > buf.byteLength) throw new SafetensorsError(source, `truncated: header says ${hl} bytes but the file has ${buf.byteLength - 8} after the length`)
+  if (8 + hl > fileBytes) throw new SafetensorsError(source, `truncated: header says ${hl} bytes but the file has ${fileBytes - 8} after the length`)
+  return hl
+}
+
+/**
+ * Parses and validates the header (`head` holds at least the first 8 + header-length bytes) against a file of
+ * `fileBytes`: dtypes, shapes, offsets inside the data section, contiguous, no trailing bytes. Reads no tensor data,
+ * so a header declaring more than the file holds is refused before anything large is read or allocated.
+ */
+export function parseSafetensorsHeader(head: Uint8Array, fileBytes: number, source = 'safetensors'): SafetensorsLayout {
+  const hl = safetensorsHeaderLength(head, fileBytes, source)
+  if (head.byteLength < 8 + hl) throw new SafetensorsError(source, `header cut short (${head.byteLength - 8} of ${hl} bytes)`)
   let header: unknown
   try {
-    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(buf.subarray(8, 8 + hl)))
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(head.subarray(8, 8 + hl)))
   } catch (err) {
     throw new SafetensorsError(source, `header is not valid UTF-8 JSON (${(err as Error).message})`)
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new SafetensorsError(source, 'header is not a JSON object')
-  const dataStart = 8 + hl, dataLen = buf.byteLength - dataStart
-  const entries: { name: string; dtype: ReadableDtype; shape: number[]; begin: number; end: number }[] = []
+  const dataStart = 8 + hl, dataLen = fileBytes - dataStart
+  const entries: TensorEntry[] = []
   let metadata: Record<string, string> = {}
   for (const [name, raw] of Object.entries(header as Record<string, unknown>)) {
     if (name === '__metadata__') {
@@ -140,22 +160,33 @@ export function readSafetensors(buf: Uint8Array, source = 'safetensors'): Safete
     cursor = e.end
   }
   if (cursor !== dataLen) throw new SafetensorsError(source, `${dataLen - cursor} trailing bytes after the last tensor`)
+  return { entries, metadata, dataStart }
+}
+
+/** Decodes one tensor from `bytes`, which hold exactly its data_offsets range. */
+export function decodeTensor(e: TensorEntry, bytes: Uint8Array): NamedTensor {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const count = e.shape.reduce((a, b) => a * b, 1)
+  const data = new Float32Array(count)
+  if (e.dtype === 'F32') for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true)
+  else if (e.dtype === 'F16') for (let i = 0; i < count; i++) data[i] = f16ToF32(view.getUint16(2 * i, true))
+  else if (e.dtype === 'I64') for (let i = 0; i < count; i++) data[i] = Number(view.getBigInt64(8 * i, true))
+  else {
+    const u = new Uint32Array(1), f = new Float32Array(u.buffer)
+    for (let i = 0; i < count; i++) { u[0] = view.getUint16(2 * i, true) << 16; data[i] = f[0] as number }
+  }
+  return { shape: [...e.shape], data }
+}
+
+/** Parses a safetensors buffer. `source` names the file in every error. */
+export function readSafetensors(buf: Uint8Array, source = 'safetensors'): SafetensorsFile {
+  const layout = parseSafetensorsHeader(buf, buf.byteLength, source)
   const tensors = new Map<string, NamedTensor>(), dtypes = new Map<string, ReadableDtype>()
-  for (const e of entries) {
-    const count = e.shape.reduce((a, b) => a * b, 1)
-    const data = new Float32Array(count)
-    const base = dataStart + e.begin
-    if (e.dtype === 'F32') for (let i = 0; i < count; i++) data[i] = view.getFloat32(base + 4 * i, true)
-    else if (e.dtype === 'F16') for (let i = 0; i < count; i++) data[i] = f16ToF32(view.getUint16(base + 2 * i, true))
-    else if (e.dtype === 'I64') for (let i = 0; i < count; i++) data[i] = Number(view.getBigInt64(base + 8 * i, true))
-    else {
-      const u = new Uint32Array(1), f = new Float32Array(u.buffer)
-      for (let i = 0; i < count; i++) { u[0] = view.getUint16(base + 2 * i, true) << 16; data[i] = f[0] as number }
-    }
-    tensors.set(e.name, { shape: [...e.shape], data })
+  for (const e of layout.entries) {
+    tensors.set(e.name, decodeTensor(e, buf.subarray(layout.dataStart + e.begin, layout.dataStart + e.end)))
     dtypes.set(e.name, e.dtype)
   }
-  return { tensors, dtypes, metadata }
+  return { tensors, dtypes, metadata: layout.metadata }
 }
 
 /** BatchNorm step counters: PyTorch stores them as int64 (torch.long), so they are written as I64 whatever `dtype`. */

@@ -2,8 +2,9 @@
 // layout conversion (conv OIHW↔HWIO, linear [out,in]↔[in,out]) and a sha256 weight hash in torch layout.
 import * as tf from '@tensorflow/tfjs'
 import { createHash } from 'node:crypto'
-import { readFileSync, writeFileSync } from 'node:fs'
-import { isPickleName, pickleRefusal, readSafetensors, writeSafetensors, type NamedTensor, type SafetensorsDtype } from '../interop/safetensors'
+import { writeFileSync } from 'node:fs'
+import { readSafetensorsFile } from '../interop/safetensors-file'
+import { isPickleName, pickleRefusal, writeSafetensors, type NamedTensor, type SafetensorsDtype } from '../interop/safetensors'
 import type { Param, TorchLayout } from './nn/params'
 import type { ZooModel } from './models/manifest'
 
@@ -110,7 +111,7 @@ export function weightHash(sd: StateDict): string {
 
 export function loadSafetensorsFile(model: ZooModel, file: string): { ignored: string[]; absentCounters: string[] } {
   if (isPickleName(file)) throw new Error(pickleRefusal(file))
-  const parsed = readSafetensors(new Uint8Array(readFileSync(file)), file)
+  const parsed = readSafetensorsFile(file)
   return loadStateDict(model, parsed.tensors, { source: file })
 }
 

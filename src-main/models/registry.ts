@@ -3,16 +3,16 @@
 import { closeSync, copyFileSync, existsSync, mkdirSync, readSync, renameSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { userDataDir } from '../core/data-dir'
-import { assertRegularFile, openRegularFileSync, readRegularFile, SafeOpenError } from '../core/safe-open'
+import { assertRegularFile, openRegularFileSync, SafeOpenError } from '../core/safe-open'
 import type { ModelRecord } from '../../src-shared/domain/types'
 import { ApiError } from '../api/errors'
 import type { ModelsRepo } from '../store/models-repo'
-import { isPickleName, pickleRefusal, readSafetensors } from '../interop/safetensors'
-import { openOnnxEncoder } from '../interop/onnx-encoder'
+import { isPickleName, pickleRefusal } from '../interop/safetensors'
+import { checkModelFile, embeddedManifest } from './model-check'
 import { fsyncPath, sha256File, writeDurable, writeFolderAtomic } from './atomic-files'
 import { ARCH_DEFAULTS, IMAGENET_MEAN, IMAGENET_STD, MANIFEST_FORMAT, parseManifest, type ModelManifest } from './manifest'
 import { bundleFiles, readBundleManifest, writeSums } from './bundle'
-import { listSome, nonFiniteTensors } from './finite'
+import { listSome } from './finite'
 import { writeTfjsWeights } from './tfjs-weights'
 import { ReplaceRefusedError } from '../core/export-replace'
 
@@ -36,7 +36,7 @@ export interface ExportResult {
   files: { name: string; bytes: number; sha256: string }[]
 }
 
-/** safetensors are parsed whole in memory; 2 GiB is Node's Buffer limit and above any patch encoder we run. */
+/** 2 GiB: the ONNX protobuf limit, and above any patch encoder we run (safetensors are read tensor by tensor). */
 const MAX_WEIGHT_BYTES = 2 ** 31 - 1
 
 function sniff(file: string): 'pickle' | 'zip' | 'other' {
@@ -108,45 +108,33 @@ export class ModelRegistry {
     let tensors: number | null = null
     let options: Record<string, number | string | boolean> = {}
     const importNotes: string[] = []
-    if (isOnnx) {
-      let enc
-      try {
-        enc = await openOnnxEncoder(file, { provider: 'cpu', threads: 1, inputSize: o.inputSize })
-      } catch (e) {
-        throw new ApiError('bad_request', (e as Error).message)
-      }
-      inputSize = enc.inputSize
-      outputDim = enc.outputDim
-      await enc.close()
+    // the file is opened once, in a child process (models/model-check.ts): a broken or hostile file fails the import,
+    // never the door; safetensors are loaded into `arch` there, so weights that do not fit are refused now
+    let checked
+    try {
+      checked = await checkModelFile({ file, format: isOnnx ? 'onnx' : 'safetensors', arch, ...(o.inputSize ? { inputSize: o.inputSize } : {}) }, size)
+    } catch (e) {
+      throw new ApiError('bad_request', (e as Error).message)
+    }
+    if (checked.format === 'onnx') {
+      inputSize = checked.inputSize
+      outputDim = checked.outputDim
     } else {
-      let parsed
-      try {
-        parsed = readSafetensors(new Uint8Array(await readRegularFile(file, { maxBytes: MAX_WEIGHT_BYTES, what: 'model weights' })), file)
-      } catch (e) {
-        throw new ApiError('bad_request', (e as Error).message)
-      }
-      tensors = parsed.tensors.size
+      tensors = checked.names.length
       if (tensors === 0) throw new ApiError('bad_request', `${file}: holds no tensors`)
-      const poisoned = nonFiniteTensors(parsed.tensors)
-      if (poisoned.length) {
-        throw new ApiError('bad_request', `${file}: not imported: ${poisoned.length} tensor(s) hold non-finite values (NaN/Inf): ${listSome(poisoned)}`)
+      if (checked.poisoned.length) {
+        throw new ApiError('bad_request', `${file}: not imported: ${checked.poisoned.length} tensor(s) hold non-finite values (NaN/Inf): ${listSome(checked.poisoned)}`)
       }
-      importNotes.push(...batchCounterNotes([...parsed.tensors.keys()]))
-      if (parsed.metadata['arch'] && parsed.metadata['arch'] !== arch) {
-        throw new ApiError('bad_request', `${file}: the file says arch "${parsed.metadata['arch']}" but --arch ${arch} was given`)
+      importNotes.push(...batchCounterNotes(checked.names))
+      if (checked.metadata['arch'] && checked.metadata['arch'] !== arch) {
+        throw new ApiError('bad_request', `${file}: the file says arch "${checked.metadata['arch']}" but --arch ${arch} was given`)
       }
+      if (checked.fit) throw new ApiError('bad_request', `not imported: ${checked.fit}`)
       // weights exported by Tessera carry their manifest (architecture options: width, depth, input size)
-      const embedded = parsed.metadata['tessera_manifest']
-      if (embedded) {
-        try {
-          const m = JSON.parse(embedded) as { options?: Record<string, number | string | boolean>; inputSize?: number; outputDim?: number }
-          options = m.options ?? {}
-          inputSize = o.inputSize ?? m.inputSize ?? inputSize
-          outputDim = o.outputDim ?? m.outputDim ?? outputDim
-        } catch {
-          // foreign metadata: ignore
-        }
-      }
+      const embedded = embeddedManifest(checked.metadata)
+      options = embedded.options
+      inputSize = o.inputSize ?? embedded.inputSize ?? inputSize
+      outputDim = o.outputDim ?? embedded.outputDim ?? outputDim
     }
     const sha = await sha256File(file)
     const ext = isOnnx ? 'onnx' : 'safetensors'

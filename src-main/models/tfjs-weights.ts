@@ -2,9 +2,8 @@
 // Tessera manifest in `userDefinedMetadata`; loadable with tf.io.loadWeights / a custom IOHandler. No layers topology
 // is written (zoo models are built in code from the manifest), and tensors keep PyTorch names and layouts
 // (conv OIHW, linear [out,in]) so the names match the safetensors export.
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { readSafetensors } from '../interop/safetensors'
+import { readSafetensorsFile } from '../interop/safetensors-file'
 import { writeDurable } from './atomic-files'
 import type { ModelManifest } from './manifest'
 
@@ -12,7 +11,7 @@ export const TFJS_SHARD = 'group1-shard1of1.bin'
 
 /** Write model.json + one shard into `dir`; returns the file names written. */
 export function writeTfjsWeights(dir: string, safetensorsFile: string, manifest: ModelManifest): string[] {
-  const parsed = readSafetensors(new Uint8Array(readFileSync(safetensorsFile)), safetensorsFile)
+  const parsed = readSafetensorsFile(safetensorsFile)
   const names = [...parsed.tensors.keys()].sort()
   const total = names.reduce((n, k) => n + (parsed.tensors.get(k)?.data.length ?? 0), 0)
   const shard = new Float32Array(total)

@@ -4,7 +4,8 @@ import { existsSync } from 'node:fs'
 import { basename, dirname, join, resolve } from 'node:path'
 import { ARCH_DEFAULTS, IMAGENET_MEAN, IMAGENET_STD, parseManifest, type ModelManifest } from '../../models/manifest'
 import { readFileSync } from 'node:fs'
-import { isPickleName, pickleRefusal, readSafetensors } from '../../interop/safetensors'
+import { isPickleName, pickleRefusal } from '../../interop/safetensors'
+import { readSafetensorsLayout } from '../../interop/safetensors-file'
 import { CliUsageError, requireString, type CliCommand } from '../command'
 import { numberOption, stringOption, tripleOption } from './cli-options'
 
@@ -84,7 +85,7 @@ export const embedCommand: CliCommand = {
       if (bundled) ctx.log(`using ${join(dirname(file), 'manifest.json')}: input ${bundled.inputSize}px, mean/std from it`)
       if (!onnx) {
         // weights written by Tessera carry their manifest (architecture options such as width and depth)
-        const embedded = readSafetensors(new Uint8Array(readFileSync(file)), file).metadata['tessera_manifest']
+        const embedded = readSafetensorsLayout(file).metadata['tessera_manifest'] // header only, no tensor read
         if (embedded) {
           const m = JSON.parse(embedded) as { options?: Record<string, number | string | boolean>; inputSize?: number }
           manifest.options = m.options ?? {}
