@@ -110,7 +110,13 @@ export const slideContract = {
     'Tissue mask of a slide (the project\'s method unless one is given): its coverage, method and threshold'
   ),
   'slide.importTissue': method<TissueSummary & { polygons: number }>()(
-    z.strictObject({ id, file: z.string().min(1) }),
+    z.strictObject({
+      id,
+      /** a path readable by the core (CLI), or the file's text (desktop / HTTP, from a file picker) and its name; exactly one */
+      file: z.string().min(1).optional(),
+      geojsonText: z.string().max(256 * 1024 * 1024).optional(),
+      fileName: z.string().max(500).optional()
+    }),
     'Import a tissue annotation (GeoJSON polygons in level-0 px, e.g. exported from QuPath) for the geojson tissue method'
   )
 } as const

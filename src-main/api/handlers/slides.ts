@@ -1,6 +1,7 @@
 // Handlers of slide.* methods.
 import type { Handlers } from '../dispatch'
 import type { Services } from '../../core/services'
+import { ApiError } from '../errors'
 
 type SlideMethods =
   | 'slide.add'
@@ -32,6 +33,9 @@ export function slideHandlers(s: Services): Pick<Handlers, SlideMethods> {
     'slide.tissueGeoJSON': ({ id }) => s.slides.tissueGeoJSON(id),
     'slide.gridGeoJSON': ({ id, ...params }) => s.slides.gridGeoJSON(id, params),
     'slide.tissue': ({ id, tissue }) => s.slides.tissue(id, tissue),
-    'slide.importTissue': ({ id, file }) => s.slides.importTissue(id, file)
+    'slide.importTissue': ({ id, file, geojsonText, fileName }) => {
+      if ((file === undefined) === (geojsonText === undefined)) throw new ApiError('bad_request', 'give exactly one of file or geojsonText')
+      return s.slides.importTissue(id, file !== undefined ? { file } : { text: geojsonText as string, name: fileName ?? 'tissue.geojson' })
+    }
   }
 }

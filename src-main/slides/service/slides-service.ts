@@ -192,11 +192,13 @@ export class SlidesService {
   }
 
   /** Store a GeoJSON tissue annotation for the slide (one per slide, replaced on re-import) and rasterise it once. */
-  async importTissue(id: number, file: string): Promise<TissueSummary & { polygons: number }> {
+  async importTissue(id: number, from: { file: string } | { text: string; name: string }): Promise<TissueSummary & { polygons: number }> {
     const slide = this.repo.get(id)
+    // a path (CLI) is read here, capped; text comes from a file picker in the UI (the renderer cannot give paths)
+    const file = 'file' in from ? from.file : from.name
     let bytes: Buffer
     try {
-      bytes = await readRegularFile(file, { maxBytes: 256 << 20, what: 'tissue GeoJSON' })
+      bytes = 'file' in from ? await readRegularFile(from.file, { maxBytes: 256 << 20, what: 'tissue GeoJSON' }) : Buffer.from(from.text, 'utf8')
     } catch (e) {
       throw toApiError(e)
     }

@@ -2,7 +2,7 @@
 // slide.list shows each slide's mask coverage, a QuPath GeoJSON drives the geojson method, and migration 7 pins
 // projects that already hold grids to the saturation mask they were built with.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { writeFileSync } from 'node:fs'
+import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createCore, type Core } from '../../../src-main/core/core'
 import { openDatabase } from '../../../src-main/store/database'
@@ -74,6 +74,11 @@ describe('per-project tissue method', () => {
     expect(g.count).toBe(32)
     expect(Math.min(...g.x)).toBe(256)
     expect(Math.max(...g.y)).toBe(448)
+    // the UI sends the picked file's text and name (a browser gives no path)
+    const viaText = (await core.dispatch('slide.importTissue', { id: slide.id, geojsonText: readFileSync(file, 'utf8'), fileName: 'qupath.geojson' })) as TissueSummary & { polygons: number }
+    expect(viaText).toMatchObject({ method: 'geojson', polygons: 1, coverage: imp.coverage })
+    await expect(core.dispatch('slide.importTissue', { id: slide.id, geojsonText: '{"type":"FeatureCollection","features":[]}', fileName: 'empty.geojson' })).rejects.toThrow(/empty\.geojson: holds no Polygon/)
+    await expect(core.dispatch('slide.importTissue', { id: slide.id })).rejects.toThrow(/exactly one of file or geojsonText/)
     await expect(core.dispatch('slide.importTissue', { id: slide.id, file: join(dir, 'missing.geojson') })).rejects.toThrow(/missing\.geojson.*not found/)
     writeFileSync(join(dir, 'bad.geojson'), '{"type":"FeatureCollection","features":[]}')
     await expect(core.dispatch('slide.importTissue', { id: slide.id, file: join(dir, 'bad.geojson') })).rejects.toThrow(/bad\.geojson: holds no Polygon/)
