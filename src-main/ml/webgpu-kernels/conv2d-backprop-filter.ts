@@ -10,6 +10,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs'
 import type { WebGPUBackend, WebGPUProgram } from '@tensorflow/tfjs-backend-webgpu'
+import { SplitSumProgram } from './split-sum'
 
 /** Tile of dW per workgroup (rows m = (kh, kw, ci), columns co) and depth of one staged K slice. */
 export const TILE_M = 64, TILE_N = 64, TILE_K = 16
@@ -126,35 +127,6 @@ class FilterGradGemmProgram implements WebGPUProgram {
               if (co < uniforms.CO) { result[base + m * uniforms.CO + co] = acc[i][j]; }
             }
           }
-        }
-      }
-    `
-  }
-}
-
-/** The split-K reduction: dW[i] = Σ_z partial[z, i], z in order (deterministic). */
-class SplitSumProgram implements WebGPUProgram {
-  variableNames = ['partial']
-  uniforms = 'splits : i32,'
-  workgroupSize: [number, number, number] = [64, 1, 1]
-  outputShape: number[]
-  dispatchLayout = { x: [0, 1, 2, 3] }
-  dispatch: [number, number, number]
-  size = true
-  shaderKey = 'tesseraConv2DBackpropFilterSplitSum'
-
-  constructor(outputShape: number[]) {
-    this.outputShape = outputShape
-    this.dispatch = [Math.ceil(tf.util.sizeFromShape(outputShape) / 64), 1, 1]
-  }
-
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          var sum = 0.0;
-          for (var z = 0; z < uniforms.splits; z++) { sum = sum + partial[z * uniforms.size + index]; }
-          setOutputAtIndex(index, sum);
         }
       }
     `

@@ -3,8 +3,9 @@
 import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs'
 import { webgpuConv2dBackpropFilterKernel, type SplitKOptions } from './conv2d-backprop-filter'
+import { webgpuSumKernel, type SplitROptions } from './sum'
 
-export const webgpuKernelNames = ['Conv2DBackpropFilter'] as const
+export const webgpuKernelNames = ['Conv2DBackpropFilter', 'Sum'] as const
 
 /** tfjs's own kernels, kept to restore them (uninstall) and as the fallback for layouts ours do not cover */
 const original = new Map<string, KernelConfig>()
@@ -15,7 +16,7 @@ export function webgpuKernelsWanted(): boolean {
   return process.env['TESSERA_WEBGPU_KERNELS'] !== '0'
 }
 
-export interface WebgpuKernelOptions { splitK?: SplitKOptions }
+export interface WebgpuKernelOptions { splitK?: SplitKOptions; splitR?: SplitROptions }
 
 /**
  * Registers our kernels for 'webgpu' (replacing any earlier install, so tests may pass other split-K options) unless
@@ -33,8 +34,8 @@ export function installWebgpuKernels(opts: WebgpuKernelOptions = {}): readonly s
       original.set(name, tfjs)
     }
   }
-  const fallback = (original.get('Conv2DBackpropFilter') as KernelConfig).kernelFunc as KernelFunc
-  const ours = [webgpuConv2dBackpropFilterKernel(fallback, opts.splitK)]
+  const fallback = (name: string): KernelFunc => (original.get(name) as KernelConfig).kernelFunc as KernelFunc
+  const ours = [webgpuConv2dBackpropFilterKernel(fallback('Conv2DBackpropFilter'), opts.splitK), webgpuSumKernel(fallback('Sum'), opts.splitR)]
   for (const config of ours) {
     if (tf.getKernel(config.kernelName, 'webgpu')) tf.unregisterKernel(config.kernelName, 'webgpu')
     tf.registerKernel(config)
