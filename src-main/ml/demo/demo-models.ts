@@ -85,7 +85,7 @@ export function demoModelsRecipe(seed = DEFAULT_MODELS_SEED, profile: DemoProfil
     },
     teacher: {
       name: 'demo-teacher', role: 'teacher', arch: 'resnet34', proxyTask: 'patch-truth',
-      epochs: 2, batchSize: 64, learningRate: 1e-3, stainJitter: 0.25,
+      epochs: 3, batchSize: 64, learningRate: 1e-3, stainJitter: 0.25,
       description: 'Stands for a pathology foundation model: a ResNet-34 (21.3 M parameters, 512-d) pretrained to regress the generator\'s ground truth OF EACH PATCH ITSELF (atypia mean and max, nuclear area, stain amounts, tissue fraction; no neighbourhood averages) plus the colour statistics, with stain augmentation (random per-channel optical-density scaling) so it learns atypia across stain batches.'
     }
   }
