@@ -11,6 +11,7 @@ import { McmConfig, type McmRun, type McmRunDetail } from '../../src-shared/cont
 import type { CohortRecipe } from '../cohort/recipe'
 import { TRUTH_JSON } from '../cohort/generate'
 import { configCovers, demoMcmConfig } from './demo-mcm-config'
+import { preregisteredOutcome, type PreregisteredOutcome } from './preregistered-outcome'
 
 const sha256File = (file: string): string => createHash('sha256').update(readFileSync(file)).digest('hex')
 
@@ -35,6 +36,8 @@ export interface DemoResult {
   finetunedModel: string
   /** largest peak RSS of the job processes this run started (MiB) */
   peakRssMiB: number
+  /** the full profile: the verdict of the pre-registered rule on this report (null for --smoke) */
+  preregistered: PreregisteredOutcome | null
 }
 
 interface ModelsJobResult {
@@ -208,7 +211,8 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     await call('features.export', { projectId: project.id, model: finetuned, format: 'h5', out: join(outDir, 'features'), force: true })
   })
 
-  const summary = { timings, cacheHits, computed, runId: run.id, finetunedModel: finetuned, peakRssMiB }
+  const preregistered = profile === 'full' ? preregisteredOutcome(report) : null
+  const summary = { timings, cacheHits, computed, runId: run.id, finetunedModel: finetuned, peakRssMiB, preregistered }
   writeFileSync(join(outDir, 'demo-summary.json'), JSON.stringify(summary, null, 2))
   return { outDir, report, ...summary }
 }

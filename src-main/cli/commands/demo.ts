@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path'
 import { appRoot } from '../../core/app-root'
 import { runDemo, type DemoResult } from '../../demo/demo-pipeline'
 import { printTable } from '../../eval/report'
+import { outcomeLines } from '../../demo/preregistered-outcome'
 import { intOption, type CliCommand } from '../command'
 import { followJob } from './job'
 import { DEFAULT_COHORT_SEED } from '../../cohort/generate'
@@ -31,6 +32,8 @@ export const demoCommand: CliCommand = {
     })
     const total = (performance.now() - t0) / 1000
     ctx.log(`\n${printTable(result.report)}`)
+    if (result.preregistered) ctx.log(`\n${outcomeLines(result.preregistered).join('\n')}`)
+    else ctx.log('\n(--smoke: a pipeline check with small models, not the pre-registered test; no verdict is computed)')
     ctx.log(`\ncached steps reused: ${result.cacheHits.length ? result.cacheHits.join('; ') : 'none (first run)'}`)
     ctx.log(`computed this run:   ${result.computed.length ? result.computed.join('; ') : 'nothing (everything came from the caches)'}`)
     ctx.log(`total ${total.toFixed(0)} s; peak RSS ${result.peakRssMiB} MiB (largest job process); report: ${join(outDir, 'report.html')}`)
