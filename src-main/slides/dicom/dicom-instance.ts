@@ -1,4 +1,5 @@
-// Parse one DICOM WSI instance (dicom-parser, whole file in memory only while parsing) into what the reader needs:
+// Parse one DICOM WSI instance into what the reader needs (dicom-parser on the header only: growing prefixes up to the
+// pixel data element; the encapsulated pixel data's item headers are then read by range, never the frames themselves):
 // image type, pixel matrix and tile sizes, spacing, transfer syntax and each frame's (file offset, length, col, row).
 // Frame positions: TILED_FULL → row-major; otherwise PerFrameFunctionalGroupsSequence → PlanePositionSlideSequence.
 import dicomParser from 'dicom-parser'
@@ -6,8 +7,11 @@ import type { DataSet } from 'dicom-parser'
 import type { RandomAccessFile } from '../io/random-access-file'
 import { LIMITS, SlideError } from '../slide-source'
 
-/** dicom-parser needs the whole file in memory: refuse beyond this (larger files: OpenSlide ≥ 4). */
-export const MAX_DICOM_FILE_BYTES = 2 * 1024 * 1024 * 1024 - 1
+/** The header (everything before the pixel data, per-frame groups included) is parsed in memory: refused beyond this. */
+export const MAX_DICOM_HEADER_BYTES = 256 * 1024 * 1024
+/** First prefix read for the header; grown ×4 until it holds the pixel data element's header. */
+const FIRST_PREFIX_BYTES = 1 << 20
+const PIXEL_DATA = 'x7fe00010'
 const MAX_FRAMES = 1 << 22
 
 export const WSI_SOP_CLASS_UID = '1.2.840.10008.5.1.4.1.1.77.1.6'
@@ -57,17 +61,76 @@ function nested(ds: DataSet, ...tags: string[]): DataSet | undefined {
   return cur
 }
 
+function parseFailure(path: string, e: unknown): SlideError {
+  const msg = e instanceof Error ? e.message : typeof e === 'object' && e && 'exception' in e ? String((e as { exception: unknown }).exception) : String(e)
+  return new SlideError(path, `not a readable DICOM file (${msg})`)
+}
+
+/** Parses the data set up to (and including the header of) the pixel data element, reading growing prefixes. */
+async function readHeader(file: RandomAccessFile): Promise<DataSet> {
+  let n = Math.min(file.size, FIRST_PREFIX_BYTES)
+  for (;;) {
+    const bytes = await file.read(0, n, 'DICOM header', MAX_DICOM_HEADER_BYTES)
+    let ds: DataSet | null = null
+    let failure: unknown = null
+    try {
+      ds = dicomParser.parseDicom(bytes, { untilTag: PIXEL_DATA })
+    } catch (e) {
+      failure = e
+    }
+    if (ds?.elements[PIXEL_DATA]) return ds
+    if (n >= file.size) {
+      if (ds) return ds
+      throw parseFailure(file.path, failure)
+    }
+    if (n >= MAX_DICOM_HEADER_BYTES) throw new SlideError(file.path, `DICOM header before the pixel data is over ${MAX_DICOM_HEADER_BYTES} bytes`, 'too_large')
+    n = Math.min(file.size, n * 4, MAX_DICOM_HEADER_BYTES)
+  }
+}
+
+const ITEM = 0xe000fffe // (FFFE,E000) read as one little-endian uint32: group then element
+const SEQUENCE_END = 0xe0ddfffe
+
+/**
+ * Walks encapsulated pixel data from `start` (after the element header) by reading 8-byte item headers only: the
+ * Basic Offset Table, then each fragment's file position and length. Offsets are relative to the first fragment's
+ * item tag, as the BOT's are. Cost: one small read per fragment whose header lies outside the last 4 KiB window.
+ */
+async function readPixelItems(file: RandomAccessFile, start: number, maxFragments: number): Promise<{ bot: number[]; fragments: { offset: number; position: number; length: number }[] }> {
+  let window: Buffer = Buffer.alloc(0)
+  let windowStart = 0
+  const header = async (pos: number): Promise<{ tag: number; length: number }> => {
+    if (pos < windowStart || pos + 8 > windowStart + window.length) {
+      window = await file.readUpTo(pos, 4096)
+      windowStart = pos
+      if (window.length < 8) throw new SlideError(file.path, 'DICOM pixel data ends inside an item header (truncated?)')
+    }
+    const o = pos - windowStart
+    return { tag: window.readUInt32LE(o), length: window.readUInt32LE(o + 4) }
+  }
+  const first = await header(start)
+  if (first.tag !== ITEM) throw new SlideError(file.path, 'DICOM encapsulated pixel data does not start with an offset table item')
+  if (first.length % 4 !== 0 || first.length / 4 > maxFragments) throw new SlideError(file.path, `DICOM offset table of ${first.length} bytes is malformed or over the frame cap`)
+  const table = first.length ? await file.read(start + 8, first.length, 'DICOM offset table', MAX_DICOM_HEADER_BYTES) : Buffer.alloc(0)
+  const bot: number[] = []
+  for (let i = 0; i < table.length; i += 4) bot.push(table.readUInt32LE(i))
+  const base = start + 8 + first.length
+  const fragments: { offset: number; position: number; length: number }[] = []
+  for (let pos = base; ; ) {
+    const it = await header(pos)
+    if (it.tag === SEQUENCE_END) break
+    if (it.tag !== ITEM) throw new SlideError(file.path, `DICOM pixel data: no item tag at byte ${pos}`)
+    if (pos + 8 + it.length > file.size) throw new SlideError(file.path, 'DICOM frame lies beyond the end of the file (truncated?)')
+    if (fragments.length >= maxFragments) throw new SlideError(file.path, `DICOM pixel data holds more than ${maxFragments} fragments`, 'too_large')
+    fragments.push({ offset: pos - base, position: pos + 8, length: it.length })
+    pos += 8 + it.length
+  }
+  return { bot, fragments }
+}
+
 export async function readDicomInstance(file: RandomAccessFile): Promise<DicomInstance> {
   const path = file.path
-  if (file.size > MAX_DICOM_FILE_BYTES) throw new SlideError(path, `DICOM instance is ${file.size} bytes; over the 2 GiB in-memory parse cap (use OpenSlide ≥ 4)`, 'too_large')
-  const bytes = await file.read(0, file.size, 'DICOM file', MAX_DICOM_FILE_BYTES)
-  let ds: DataSet
-  try {
-    ds = dicomParser.parseDicom(bytes)
-  } catch (e) {
-    const msg = e instanceof Error ? e.message : typeof e === 'object' && e && 'exception' in e ? String((e as { exception: unknown }).exception) : String(e)
-    throw new SlideError(path, `not a readable DICOM file (${msg})`)
-  }
+  const ds = await readHeader(file)
   const s = (tag: string): string | undefined => ds.string(tag)
   const transferSyntax = s('x00020010') ?? ''
   const totalWidth = ds.uint32('x00480006') ?? ds.uint16('x00280011') ?? 0
@@ -89,14 +152,14 @@ export async function readDicomInstance(file: RandomAccessFile): Promise<DicomIn
   const across = Math.ceil(totalWidth / tileWidth)
   const down = Math.ceil(totalHeight / tileHeight)
   if (across * down > MAX_FRAMES) throw new SlideError(path, `DICOM tile grid ${across}x${down} exceeds the cap`, 'too_large')
-  const pixel = ds.elements['x7fe00010']
+  const pixel = ds.elements[PIXEL_DATA]
   if (!pixel) throw new SlideError(path, 'DICOM instance has no pixel data')
   const locations: { offset: number; length: number }[] = []
-  if (pixel.encapsulatedPixelData) {
-    const fragments = pixel.fragments ?? []
+  if (pixel.hadUndefinedLength) {
+    // encapsulated (JPEG / JPEG 2000): item headers read by range, frames left on disk
+    const { bot, fragments } = await readPixelItems(file, pixel.dataOffset, 4 * MAX_FRAMES)
     if (fragments.length === nFrames) for (const f of fragments) locations.push({ offset: f.position, length: f.length })
     else {
-      const bot = pixel.basicOffsetTable ?? []
       if (bot.length !== nFrames) throw new SlideError(path, `DICOM has ${fragments.length} fragments for ${nFrames} frames and no usable offset table`, 'unsupported')
       for (let i = 0; i < nFrames; i++) {
         const start = bot[i]!
