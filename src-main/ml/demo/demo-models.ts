@@ -57,7 +57,7 @@ export const DEFAULT_MODELS_SEED = 1403
  * The pre-registered demo models (PREREGISTRATION.md §1–2): a ResNet-18 student (11.2 M parameters, 512-d, torchvision
  * names) pretrained on generic colour/texture statistics, and a ResNet-34 teacher (21.3 M, 512-d) pretrained on the
  * generator's per-patch truth with stain augmentation. Cost on the 2-core machine with native convolutions (64 px):
- * ResNet-18 ~100 img/s, ResNet-34 ~60 img/s training, so ~1 min + ~3.5 min for the pretraining below.
+ * ResNet-18 ~100 img/s, ResNet-34 ~60 img/s training, so ~1 min + ~5 min for the pretraining below.
  */
 export function demoModelsRecipe(seed = DEFAULT_MODELS_SEED, profile: DemoProfile = 'full'): DemoModelsRecipe {
   const base = { seed, pretrainSlides: 64, pretrainSlideSize: 768, patchesPerSlide: 96, painter: DEFAULT_PARAMS }
@@ -187,7 +187,7 @@ function targetsFor(spec: DemoModelSpec, data: ProxyPatches): { targets: Float32
 
 /**
  * Build (or reuse) both models. Cost of the full recipe on wasm + native convolutions (2-core machine): painting 64
- * slides of 768² ~30 s, student 1×6.1k images at ~100 img/s, teacher 2×6.1k at ~60 img/s (≈ 5 min in all); the smoke
+ * slides of 768² ~30 s, student 1×5.6k images at ~100 img/s, teacher 3×5.6k at ~60 img/s (≈ 6.5 min in all); the smoke
  * recipe ≈ 1 min. Same seed, backend and thread count → same weights.
  */
 export async function buildDemoModels(o: BuildDemoModelsOptions): Promise<{ dir: string; index: DemoModelsIndex; reused: boolean }> {
