@@ -11,7 +11,8 @@ import { runEvaluation } from '../../../src-main/ml/mil/run-evaluation'
 import { syntheticCohort } from '../../../src-main/eval/synthetic-bags'
 import { ApiError } from '../../../src-main/api/errors'
 import { tempDir } from '../../helpers/tmp'
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, writeFileSync } from 'node:fs'
+import { createHash } from 'node:crypto'
 import h5wasm from 'h5wasm/node'
 
 let core: Core
@@ -113,4 +114,39 @@ describe('eval API', () => {
       ]
     })
   })
+
+  it('carries the truth probe and a pre-registration hash into the fine-tune summary; refuses a bad pre-registration', async () => {
+    const job = Number(core.db.prepare("INSERT INTO jobs (project_id, kind, status, result) VALUES (?, 'train.mcm', 'succeeded', '{}')").run(projectId).lastInsertRowid)
+    const run = core.runs.create({ projectId, jobId: job, student: 's', teacher: 't', config: McmConfig.parse({}), runDir: join(root, 'run2') })
+    core.runs.finish(run.id, {
+      evaluation: {
+        windows: 4, maskedPatches: 32, metric: 'l1', before: 0.9, after: 0.6, control: 0.8, visibleMeanBaseline: 1.1,
+        teacherProbe: { before: 0.7, after: 0.75, fitPatches: 10, testPatches: 10, metric: 'r2' },
+        patchKd: { steps: 3, images: 48, teacherProbeAfter: 0.72, truthProbeAfter: 0.41 },
+        truthProbe: { channel: 'atypia_mean', file: '/c/truth.json', before: 0.4, after: 0.45, fitPatches: 9, testPatches: 8, metric: 'r2' }
+      },
+      inspection: { windows: [], errorMaps: [] },
+      outputModel: 's-mcm2'
+    })
+    expect(finetuneSummary(core, run.id)).toMatchObject({
+      truth_probe: { channel: 'atypia_mean', r2_before: 0.4, r2_after: 0.45, fit_patches: 9, test_patches: 8 },
+      patch_kd: { steps: 3, images: 48, teacher_probe_r2_after: 0.72, truth_probe_r2_after: 0.41 }
+    })
+    const prereg = join(root, 'PREREGISTRATION.md')
+    writeFileSync(prereg, '# design\nfrozen\n')
+    const start = { projectId, models: ['enc'], featuresDir: join(root, 'f'), backend: 'cpu' as const, maxEpochs: 1, heatmaps: false }
+    await expect(code(core.dispatch('eval.start', { ...start, out: join(root, 'pr0'), preregistration: prereg }))).resolves.toMatch(/^bad_request: preregistration needs finetuneRunId/)
+    await expect(code(core.dispatch('eval.start', { ...start, out: join(root, 'pr1'), finetuneRunId: run.id, preregistration: join(root, 'missing.md') }))).resolves.toMatch(/^bad_request: .*missing\.md/)
+    const started = (await core.dispatch('eval.start', { ...start, out: join(root, 'pr2'), finetuneRunId: run.id, preregistration: prereg })) as { id: number }
+    const params = JSON.parse((core.db.prepare('SELECT params FROM jobs WHERE id = ?').get(started.id) as { params: string }).params) as { finetune: Record<string, unknown> }
+    expect(params.finetune['preregistration_sha256']).toBe(createHash('sha256').update('# design\nfrozen\n').digest('hex'))
+    expect(params.finetune['preregistration_file']).toBe(prereg)
+    // the job itself is not under test: cancel it and wait until it has stopped touching the database
+    await core.dispatch('job.cancel', { id: started.id }).catch(() => undefined)
+    for (let i = 0; i < 600; i++) {
+      const j = (await core.dispatch('job.get', { id: started.id })) as { status: string }
+      if (!['queued', 'running'].includes(j.status)) break
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }, 90_000)
 })
