@@ -43,8 +43,17 @@ export interface DemoResult {
 interface ModelsJobResult {
   dir: string
   reused: boolean
-  student: { name: string; arch: string; weights: string; weightHash: string }
-  teacher: { name: string; arch: string; weights: string; weightHash: string }
+  student: DemoModelEntry
+  teacher: DemoModelEntry
+}
+
+interface DemoModelEntry {
+  name: string
+  arch: string
+  /** the input edge the model was trained at (a ResNet's weights do not say it: the import must be told) */
+  inputSize: number
+  weights: string
+  weightHash: string
 }
 
 /** Recipe shipped with the app: the demo grid (patch size, mpp) comes from it, not from literals here. */
@@ -112,15 +121,15 @@ export async function runDemo(core: Core, appRoot: string, o: DemoOptions): Prom
     return p
   })
 
-  async function registered(name: string, file: string, arch: string, kind: 'student' | 'teacher'): Promise<string> {
+  async function registered(name: string, m: DemoModelEntry, kind: 'student' | 'teacher'): Promise<string> {
     const all = (await call('model.list', {})) as ModelRecord[]
     const hit = all.find((m) => m.name === name)
     if (hit) return hit.name
-    const rec = (await call('model.import', { file: isAbsolute(file) ? file : join(models.dir, file), name, arch, kind })) as ModelRecord
+    const rec = (await call('model.import', { file: isAbsolute(m.weights) ? m.weights : join(models.dir, m.weights), name, arch: m.arch, inputSize: m.inputSize, kind })) as ModelRecord
     return rec.name
   }
-  const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student.weights, models.student.arch, 'student')
-  const teacher = await registered(`${models.teacher.name}-${models.teacher.weightHash.slice(0, 8)}`, models.teacher.weights, models.teacher.arch, 'teacher')
+  const student = await registered(`${models.student.name}-${models.student.weightHash.slice(0, 8)}`, models.student, 'student')
+  const teacher = await registered(`${models.teacher.name}-${models.teacher.weightHash.slice(0, 8)}`, models.teacher, 'teacher')
 
   // compute figures (parameters, GFLOPs/patch, patches/s measured here) are kept with the cache so a cached rerun
   // still reports the throughput that was measured when the features were computed

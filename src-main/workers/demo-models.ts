@@ -31,8 +31,8 @@ export const demoModels: JobKind = {
       reused: r.reused,
       backend: backend.chosen,
       recipeHash: r.index.recipeHash,
-      student: { name: student.name, arch: student.arch, weights: join(r.dir, student.weightsFile), manifest: join(r.dir, `${student.name}.json`), weightHash: student.weightHash, outputDim: student.outputDim },
-      teacher: { name: teacher.name, arch: teacher.arch, weights: join(r.dir, teacher.weightsFile), manifest: join(r.dir, `${teacher.name}.json`), weightHash: teacher.weightHash, outputDim: teacher.outputDim }
+      student: { name: student.name, arch: student.arch, inputSize: student.inputSize, weights: join(r.dir, student.weightsFile), manifest: join(r.dir, `${student.name}.json`), weightHash: student.weightHash, outputDim: student.outputDim },
+      teacher: { name: teacher.name, arch: teacher.arch, inputSize: teacher.inputSize, weights: join(r.dir, teacher.weightsFile), manifest: join(r.dir, `${teacher.name}.json`), weightHash: teacher.weightHash, outputDim: teacher.outputDim }
     }
   }
 }
