@@ -36,7 +36,7 @@ function bottleneck(s: ParamStore, p: string, inC: number, c: number, stride: nu
   }
 }
 
-export function createResnet(arch: ResnetArch, opts: { seed?: number } = {}): ZooModel {
+export function createResnet(arch: ResnetArch, opts: { seed?: number; inputSize?: number } = {}): ZooModel {
   const { blocks, bottleneck: useBottleneck } = layout[arch]
   const s = new ParamStore(opts.seed ?? 0)
   const stem = conv2d(s, 'conv1', 3, 64, 7, 2, 3), stemBn = batchNorm2d(s, 'bn1', 64)
@@ -52,7 +52,8 @@ export function createResnet(arch: ResnetArch, opts: { seed?: number } = {}): Zo
     }
   })
   return {
-    manifest: { arch, inputSize: 224, mean: IMAGENET_MEAN, std: IMAGENET_STD, outputDim: inC, weightNaming: 'torchvision', weightHash: null, options: {} },
+    // any input size works (global pooling); the manifest records the one the weights are meant for (default 224)
+    manifest: { arch, inputSize: opts.inputSize ?? 224, mean: IMAGENET_MEAN, std: IMAGENET_STD, outputDim: inC, weightNaming: 'torchvision', weightHash: null, options: {} },
     params: s,
     apply(x, training) {
       let y = tf.relu(stemBn(stem(x, training), training)) as tf.Tensor4D

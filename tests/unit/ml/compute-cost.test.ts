@@ -27,4 +27,18 @@ describe('compute cost', () => {
       model.dispose()
     }
   })
+
+  it('counts a ResNet at the input size it was made for (the manifest records it; the demo ResNets are 64 px)', async () => {
+    await useBackend('wasm')
+    const model = createModel('resnet18', { inputSize: 64 })
+    try {
+      expect(model.manifest.inputSize).toBe(64)
+      // (64/224)² of the 224-px cost, within the rounding of the strided layers
+      const cost = await measureComputeCost(model)
+      expect(cost.gflopsPerPatch).toBeGreaterThan(3.55 * (64 / 224) ** 2 * 0.9)
+      expect(cost.gflopsPerPatch).toBeLessThan(3.7 * (64 / 224) ** 2 * 1.1)
+    } finally {
+      model.dispose()
+    }
+  })
 })
