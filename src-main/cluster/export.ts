@@ -7,6 +7,7 @@ import { chmodSync, mkdirSync, readFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import type { Db } from '../store/database'
 import type { GridParams } from '../../src-shared/domain/grid'
+import type { Slide } from '../../src-shared/domain/types'
 import type { ModelRegistry } from '../models/registry'
 import { SlidesRepo } from '../store/slides-repo'
 import { sha256File, writeDurable, writeFolderAtomic } from '../models/atomic-files'
@@ -69,6 +70,31 @@ export function exportedFiles(dir: string): string[] | string {
   }
 }
 
+/** One slide of a work folder: its grid computed (or read) here, packed for the nodes; the caller writes `packed`. */
+export async function exportSlide(db: Db, slide: Slide, index: number, params: GridParams, stems: Set<string>, signal?: AbortSignal): Promise<WorkSlide & { packed: Buffer }> {
+  const grid = await getOrComputeGrid(db, slide, params, signal ? { signal } : {})
+  let stem = slide.name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'slide'
+  if (stems.has(stem)) stem = `${stem}-${index}`
+  stems.add(stem)
+  const objective = slide.metadata['objectivePower']
+  return {
+    index,
+    name: slide.name,
+    fileStem: stem,
+    path: slide.path,
+    contentKey: slide.checksum as string,
+    mppOverride: slide.mppOverride,
+    width: slide.width ?? 1,
+    height: slide.height ?? 1,
+    objectivePower: typeof objective === 'number' && objective > 0 ? objective : null,
+    grid: grid.info,
+    patches: grid.patches.length,
+    gridFile: `${GRIDS_DIR}/${String(index).padStart(5, '0')}.bin`,
+    gridSha256: '',
+    packed: packPatches(grid.patches)
+  }
+}
+
 export async function exportWorkFolder(db: Db, models: ModelRegistry, o: ClusterExportOptions): Promise<ClusterExportResult> {
   const rec = models.resolve(o.model)
   const manifest = models.manifestOf(rec)
@@ -91,27 +117,7 @@ export async function exportWorkFolder(db: Db, models: ModelRegistry, o: Cluster
   const slides: (WorkSlide & { packed: Buffer })[] = []
   for (const [index, slide] of usable.entries()) {
     o.signal?.throwIfAborted()
-    const grid = await getOrComputeGrid(db, slide, params, { signal: o.signal })
-    let stem = slide.name.replace(/[^A-Za-z0-9._-]+/g, '_') || 'slide'
-    if (stems.has(stem)) stem = `${stem}-${index}`
-    stems.add(stem)
-    const objective = slide.metadata['objectivePower']
-    slides.push({
-      index,
-      name: slide.name,
-      fileStem: stem,
-      path: slide.path,
-      contentKey: slide.checksum as string,
-      mppOverride: slide.mppOverride,
-      width: slide.width ?? 1,
-      height: slide.height ?? 1,
-      objectivePower: typeof objective === 'number' && objective > 0 ? objective : null,
-      grid: grid.info,
-      patches: grid.patches.length,
-      gridFile: `${GRIDS_DIR}/${String(index).padStart(5, '0')}.bin`,
-      gridSha256: '',
-      packed: packPatches(grid.patches)
-    })
+    slides.push(await exportSlide(db, slide, index, params, stems, o.signal))
   }
   const shards = planShards(slides, n)
   const workId = randomUUID()

@@ -2,25 +2,21 @@
 // Verifies the model bundle (SHA256SUMS), each slide's content key and grid geometry, then writes one TRIDENT-layout
 // HDF5 per slide (temp + rename) and rewrites the shard manifest after every slide (temp + rename), so a killed task
 // leaves finished slides, their hashes and no half file. A re-run keeps finished slides whose file hash still matches.
-import { createHash } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { hostname } from 'node:os'
 import { join, relative } from 'node:path'
 import type { ModelManifest } from '../models/manifest'
 import type { PatchEncoder } from '../interop/onnx-encoder'
-import { LEGACY_TISSUE_PARAMS } from '../tissue/tissue-mask'
 import type { Preprocessing } from '../models/preprocess'
 import { readBundleManifest } from '../models/bundle'
 import { sha256File } from '../models/atomic-files'
 import { encoderKeyOf } from '../models/manifest'
-import { openSlide } from '../slides/registry'
-import { contentKey } from '../slides/service/content-key'
-import { gridGeometry, level0Mpp, unpackPatches } from '../tissue/grid'
+import { openWorkSlide, type PathMap } from './node-slide'
 import { readPatch } from '../tissue/read-patch'
 import { tridentPath, writeTridentFile } from '../interop/hdf5'
 import { encodePatches } from '../workers/features-extract-loop'
 import { VERSION } from '../core/version'
-import { SHARD_FORMAT, readShardManifest, readWorkManifest, shardDir, shardManifestPath, writeJsonAtomic } from './work-folder'
+import { SHARD_FORMAT, readGridFile, readShardManifest, readWorkManifest, shardDir, shardManifestPath, writeJsonAtomic } from './work-folder'
 import type { ShardManifest, ShardSlide, WorkManifest, WorkSlide } from './work-folder'
 
 export type EncoderOpener = (manifest: ModelManifest, weightsFile: string, opts: { provider: 'auto' | 'cpu' | 'cuda'; threads?: number }) => Promise<PatchEncoder>
@@ -32,7 +28,7 @@ export interface ExtractShardOptions {
   threads?: number
   provider?: 'auto' | 'cpu' | 'cuda'
   /** rewrite slide paths: a prefix as seen on the workstation → as mounted on the node */
-  pathMap?: { from: string; to: string }
+  pathMap?: PathMap
   signal?: AbortSignal
   log?(line: string): void
 }
@@ -70,16 +66,6 @@ async function stillValid(out: string, prev: ShardSlide | undefined, s: WorkSlid
   return existsSync(file) && (await sha256File(file)) === prev.sha256
 }
 
-function readGridFile(dir: string, s: WorkSlide): { x: number; y: number }[] {
-  const file = join(dir, s.gridFile)
-  if (!existsSync(file)) throw new Error(`${file}: grid file of slide "${s.name}" is missing`)
-  const bytes = readFileSync(file)
-  if (createHash('sha256').update(bytes).digest('hex') !== s.gridSha256) throw new Error(`${file}: grid file of slide "${s.name}" does not match its hash in work.json`)
-  const patches = unpackPatches(bytes)
-  if (patches.length !== s.patches) throw new Error(`${file}: holds ${patches.length} patches, work.json says ${s.patches}`)
-  return patches
-}
-
 export function tridentAttrs(work: WorkManifest, s: WorkSlide, task: number): Parameters<typeof writeTridentFile>[4] {
   const g = s.grid
   return {
@@ -100,18 +86,9 @@ export function tridentAttrs(work: WorkManifest, s: WorkSlide, task: number): Pa
 }
 
 async function extractSlide(work: WorkManifest, o: ExtractShardOptions, s: WorkSlide, encoder: PatchEncoder, prep: Preprocessing, out: string): Promise<Omit<ShardSlide, 'seconds' | 'patchesPerSecond'>> {
-  const path = o.pathMap && s.path.startsWith(o.pathMap.from) ? o.pathMap.to + s.path.slice(o.pathMap.from.length) : s.path
   const patches = readGridFile(o.dir, s)
-  const source = await openSlide(path, { signal: o.signal })
+  const source = await openWorkSlide(s, o.pathMap, o.signal)
   try {
-    const key = await contentKey(path, source.metadata)
-    if (key !== s.contentKey) throw new Error(`${path}: content differs from the exported slide "${s.name}" (content key ${key.slice(0, 16)}…, expected ${s.contentKey.slice(0, 16)}…)`)
-    // the patches themselves come from the workstation (its tissue mask decided them, and the grid key covers that
-    // mask's method, checked again on import); what decides the pixels read is the geometry, recomputed here
-    const g = gridGeometry(source.metadata, level0Mpp(path, source.metadata, s.mppOverride), s.grid.params, key, LEGACY_TISSUE_PARAMS)
-    const fields = ['level0Mpp', 'patchSizeLevel0', 'stepLevel0', 'readLevel', 'readDownsample', 'cols', 'rows'] as const
-    const off = fields.filter((f) => g[f] !== s.grid[f])
-    if (off.length) throw new Error(`${path}: the grid geometry on this node differs from the exported grid (${off.map((f) => `${f} ${g[f]} ≠ ${s.grid[f]}`).join(', ')})`)
     const { vectors, dim } = await encodePatches({
       patches,
       read: (p, signal) => readPatch(source, s.grid, p, signal),

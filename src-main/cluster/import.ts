@@ -20,8 +20,8 @@ import type { ShardManifest, ShardSlide, WorkManifest, WorkSlide } from './work-
 import type { ClusterImportReply } from '../../src-shared/contracts/cluster'
 
 export class ClusterImportRefused extends Error {
-  constructor(dir: string, problem: string) {
-    super(`${dir}: import refused, nothing was written to the feature cache: ${problem}`)
+  constructor(dir: string, problem: string, target = 'the feature cache') {
+    super(`${dir}: import refused, nothing was written to ${target}: ${problem}`)
     this.name = 'ClusterImportRefused'
   }
 }

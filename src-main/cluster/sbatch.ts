@@ -1,5 +1,6 @@
 // The generated batch scripts of a work folder: submit.sbatch (a job array, one task per shard) and verify.sbatch
-// (a one-task merge step that checks every shard on the cluster, for `sbatch --dependency=afterany:<array job>`).
+// (a one-task merge step that checks every shard on the cluster, for `sbatch --dependency=afterany:<array job>`), and
+// train.sbatch (the one-task MCM+KD fine-tuning job).
 // The scripts run from their working directory (the work folder: `cd DIR && sbatch submit.sbatch`, or --chdir=DIR),
 // so the folder can be copied to the cluster's file system under any path.
 import type { SbatchOptions } from './work-folder'
@@ -62,6 +63,31 @@ export function verifyScript(o: SbatchOptions, workId: string): string {
     ...preamble,
     `TESSERA_BIN="\${TESSERA_BIN:-${o.tesseraCommand}}"`,
     '$TESSERA_BIN cluster status "$PWD" --verify',
+    ''
+  ].join('\n')
+}
+
+/** Defaults of the fine-tuning job: one task on one GPU (--gpus 0 for a CPU-only partition or a test cluster). */
+export const TRAIN_SBATCH_DEFAULTS: Omit<SbatchOptions, 'tesseraCommand'> = { ...SBATCH_DEFAULTS, gpus: 1, cpus: 8, time: '24:00:00', mem: '32G' }
+
+/**
+ * The one-task fine-tuning job. --requeue lets SLURM put it back in the queue when its node fails; every start
+ * resumes from the last checkpoint under run/ (a manual `sbatch train.sbatch` after a failure does the same).
+ */
+export function trainScript(o: SbatchOptions, workId: string): string {
+  return [
+    ...header(o, `${jobName(workId)}-train`, [
+      '#SBATCH --ntasks=1',
+      `#SBATCH --output=${LOGS_DIR}/train-%j.out`,
+      '#SBATCH --requeue',
+      ...(o.gpus > 0 ? [`#SBATCH --gres=gpu:${o.gpus}`] : []),
+      ...(o.dependency ? [`#SBATCH --dependency=${o.dependency}`] : [])
+    ]),
+    `# Tessera MCM+KD fine-tuning, work ${workId} (see ${WORK_FILE}); resumes from its last checkpoint when re-run.`,
+    '# TESSERA_BIN overrides how the node starts Tessera.',
+    ...preamble,
+    `TESSERA_BIN="\${TESSERA_BIN:-${o.tesseraCommand}}"`,
+    '$TESSERA_BIN train-job "$PWD"',
     ''
   ].join('\n')
 }

@@ -1,10 +1,13 @@
 // The cluster work folder: its layout, the work manifest (slides, grids, model, shard plan) and the shard manifests
 // the nodes write. Plain files only: nothing here points at the project database (SQLite must not be opened over NFS).
+import { createHash } from 'node:crypto'
 import { existsSync, readFileSync, renameSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { z } from 'zod'
 import { writeDurable, fsyncPath } from '../models/atomic-files'
 import { describeJsonError } from '../core/safe-open'
+import { unpackPatches } from '../tissue/grid'
+import type { GridPatch } from '../../src-shared/domain/grid'
 
 export const WORK_FORMAT = 'tessera-cluster-work/1'
 export const SHARD_FORMAT = 'tessera-cluster-shard/1'
@@ -16,9 +19,9 @@ export const LOGS_DIR = 'logs'
 export const SUBMIT_FILE = 'submit.sbatch'
 export const VERIFY_FILE = 'verify.sbatch'
 
-const sha = z.string().regex(/^[0-9a-f]{64}$/)
-const GridParamsSchema = z.object({ targetMpp: z.number().positive(), patchSize: z.number().int().min(8), overlap: z.number().int().min(0), minTissue: z.number().min(0).max(1) })
-const GridInfoSchema = z.object({
+export const sha = z.string().regex(/^[0-9a-f]{64}$/)
+export const GridParamsSchema = z.object({ targetMpp: z.number().positive(), patchSize: z.number().int().min(8), overlap: z.number().int().min(0), minTissue: z.number().min(0).max(1) })
+export const GridInfoSchema = z.object({
   params: GridParamsSchema,
   level0Mpp: z.number().positive(),
   patchSizeLevel0: z.number().int().positive(),
@@ -135,7 +138,7 @@ export function writeJsonAtomic(file: string, value: unknown): void {
   fsyncPath(dirname(file))
 }
 
-function readJson(file: string): unknown {
+export function readJson(file: string): unknown {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as unknown
   } catch (e) {
@@ -143,7 +146,7 @@ function readJson(file: string): unknown {
   }
 }
 
-const issues = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; ')
+export const issues = (e: z.ZodError): string => e.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).slice(0, 5).join('; ')
 
 export function readWorkManifest(dir: string): WorkManifest {
   const file = join(dir, WORK_FILE)
@@ -182,4 +185,15 @@ export function compactRanges(values: number[]): string {
 
 export function shellQuote(s: string): string {
   return /^[A-Za-z0-9_./:=@%+-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`
+}
+
+/** The exported grid patches of a slide, checked against the hash and count in the work manifest. */
+export function readGridFile(dir: string, s: WorkSlide): GridPatch[] {
+  const file = join(dir, s.gridFile)
+  if (!existsSync(file)) throw new Error(`${file}: grid file of slide "${s.name}" is missing`)
+  const bytes = readFileSync(file)
+  if (createHash('sha256').update(bytes).digest('hex') !== s.gridSha256) throw new Error(`${file}: grid file of slide "${s.name}" does not match its hash in work.json`)
+  const patches = unpackPatches(bytes)
+  if (patches.length !== s.patches) throw new Error(`${file}: holds ${patches.length} patches, work.json says ${s.patches}`)
+  return patches
 }

@@ -66,6 +66,12 @@ export class RunsRepo {
     return { ...toRun(row), runDir: row.run_dir }
   }
 
+  /** The run kept in `runDir`, if any (an imported cluster run is recognised by its folder). */
+  idByRunDir(runDir: string): number | null {
+    const row = this.db.prepare('SELECT id FROM mcm_runs WHERE run_dir = ?').get(runDir) as { id: number } | undefined
+    return row?.id ?? null
+  }
+
   runDir(id: number): string {
     return this.row(id).run_dir
   }

@@ -171,6 +171,11 @@ export const McmConfig = z.strictObject({
     .prefault({})
 })
 export type McmConfig = z.output<typeof McmConfig>
+
+/** Built-in students (tiny-cnn[-DIM]) need no registered model; every other student name is a registered zoo model. */
+export function isBuiltinStudent(name: string): boolean {
+  return /^tiny-cnn(?:-(\d+))?$/.test(name)
+}
 export type McmConfigInput = z.input<typeof McmConfig>
 
 export type McmRunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled' | 'interrupted'

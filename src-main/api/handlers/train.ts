@@ -1,18 +1,12 @@
 // Handlers of train.* and run.* methods: start/resume MCM+KD runs (train.mcm jobs) and read their records.
 import { existsSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { dirname, join } from 'node:path'
+import { runDirFor } from '../../core/run-dirs'
 import type { Handlers } from '../dispatch'
 import type { Services } from '../../core/services'
 import { ApiError } from '../errors'
+import { isBuiltinStudent } from '../../../src-shared/contracts/train'
 
 type TrainMethods = 'train.start' | 'train.resume' | 'run.list' | 'run.get' | 'run.inspection' | 'run.inspectWindow'
-
-/** Checkpoints and exported weights live next to the database: <db dir>/runs/job-<id>. */
-function runDirFor(dbPath: string, jobId: number): string {
-  const base = dbPath === ':memory:' ? tmpdir() : dirname(dbPath)
-  return join(base, 'runs', `job-${jobId}`)
-}
 
 export function trainHandlers(s: Services): Pick<Handlers, TrainMethods> {
   return {
@@ -21,7 +15,7 @@ export function trainHandlers(s: Services): Pick<Handlers, TrainMethods> {
       if (config.data.source === 'project') {
         // fail fast on names; slides, grids and cached teacher features are checked by the job (it names what is missing)
         for (const [role, name] of [['teacher', teacher], ['student', student]] as const) {
-          if (role === 'student' && /^tiny-cnn(?:-\d+)?$/.test(name)) continue
+          if (role === 'student' && isBuiltinStudent(name)) continue
           const found = s.db.prepare('SELECT 1 FROM models WHERE name = ? OR CAST(id AS TEXT) = ?').get(name, name)
           if (!found) throw new ApiError('not_found', `${role} model "${name}" is not registered (tessera model list)`)
         }

@@ -4,9 +4,12 @@ import { resolve } from 'node:path'
 import { exportWorkFolder, type ClusterExportResult } from '../../cluster/export'
 import { extractShard, type ExtractShardResult } from '../../cluster/extract-shard'
 import { importWorkFolder, type ClusterImportResult } from '../../cluster/import'
-import { statusText, workStatus, type ClusterStatus } from '../../cluster/status'
+import { statusText, trainStatus, trainStatusText, workStatus, type ClusterStatus, type TrainWorkStatus } from '../../cluster/status'
 import { openSlide } from '../../slides/registry'
-import { CliUsageError, intOption, requireString, type CliCommand } from '../command'
+import { CliUsageError, intOption, requireString, type CliCommand, type ParsedArgs } from '../command'
+import type { SbatchOptions } from '../../cluster/work-folder'
+import { workKind } from '../../cluster/train-work'
+import { importTrainFolder, type TrainImportResult } from '../../cluster/import-train'
 import { gridFromArgs, gridHelp, gridOptions, stringOption } from './cli-options'
 
 const dirArg = (positionals: string[]): string => {
@@ -30,6 +33,55 @@ export function importText(r: ClusterImportResult): string {
   return lines.join('\n')
 }
 
+/** The sbatch options of both export commands (defaults are the export's own: a job array or the training job). */
+export const sbatchOptions = {
+  partition: { type: 'string' },
+  account: { type: 'string' },
+  gpus: { type: 'string' },
+  cpus: { type: 'string' },
+  time: { type: 'string' },
+  mem: { type: 'string' },
+  dependency: { type: 'string' },
+  'tessera-cmd': { type: 'string' }
+} as const
+
+export const sbatchHelp = [
+  '--partition P      sbatch --partition (default: the cluster default)',
+  '--account A        sbatch --account',
+  '--cpus N           sbatch --cpus-per-task',
+  '--time T           sbatch --time',
+  '--mem M            sbatch --mem',
+  '--dependency D     sbatch --dependency (e.g. afterok:123)',
+  '--tessera-cmd C    how nodes start Tessera (default: this install; $TESSERA_BIN overrides at run time)'
+]
+
+export function sbatchFromArgs(args: ParsedArgs): Partial<SbatchOptions> {
+  const partition = stringOption(args, 'partition')
+  const account = stringOption(args, 'account')
+  const time = stringOption(args, 'time')
+  const mem = stringOption(args, 'mem')
+  if (time && !/^[0-9:-]+$/.test(time)) throw new CliUsageError('--time takes SLURM time like 04:00:00 or 1-00:00:00')
+  if (mem && !/^[0-9]+[KMGT]?$/.test(mem)) throw new CliUsageError('--mem takes SLURM memory like 16G')
+  const dependency = stringOption(args, 'dependency')
+  if (dependency && !/^[A-Za-z0-9:_,?+-]+$/.test(dependency)) throw new CliUsageError('--dependency takes SLURM syntax like afterok:123')
+  const cmd = stringOption(args, 'tessera-cmd')
+  return {
+    ...(partition ? { partition } : {}),
+    ...(account ? { account } : {}),
+    ...(args.values['gpus'] !== undefined ? { gpus: intOption(args, 'gpus', 0) } : {}),
+    ...(args.values['cpus'] !== undefined ? { cpus: intOption(args, 'cpus', 1) } : {}),
+    ...(time ? { time } : {}),
+    ...(mem ? { mem } : {}),
+    ...(dependency ? { dependency } : {}),
+    ...(cmd ? { tesseraCommand: cmd } : {})
+  }
+}
+
+function trainImportText(r: TrainImportResult): string {
+  const e = r.evaluation
+  return `work ${r.workId}: imported as run ${r.runId} (job ${r.jobId}), model ${r.outputModel}; ${r.lossPoints} loss points, ${r.checkpoints} checkpoints; held-out masked loss ${e.before.toFixed(4)} → ${e.after.toFixed(4)}`
+}
+
 export const clusterCommands: CliCommand[] = [
   {
     name: 'cluster export',
@@ -44,14 +96,7 @@ export const clusterCommands: CliCommand[] = [
       batch: { type: 'string' },
       readers: { type: 'string' },
       provider: { type: 'string' },
-      partition: { type: 'string' },
-      account: { type: 'string' },
-      gpus: { type: 'string' },
-      cpus: { type: 'string' },
-      time: { type: 'string' },
-      mem: { type: 'string' },
-      dependency: { type: 'string' },
-      'tessera-cmd': { type: 'string' },
+      ...sbatchOptions,
       force: { type: 'boolean' },
       ...gridOptions
     },
@@ -65,14 +110,9 @@ export const clusterCommands: CliCommand[] = [
       '--batch N          patches per inference batch (default 32)',
       '--readers N        concurrent patch reads per task (default 4)',
       '--provider P       ONNX provider on the nodes: auto (default), cpu, cuda',
-      '--partition P      sbatch --partition (default: the cluster default)',
-      '--account A        sbatch --account',
       '--gpus N           GPUs per task, sbatch --gres=gpu:N (default 0)',
-      '--cpus N           sbatch --cpus-per-task (default 4)',
-      '--time T           sbatch --time (default 04:00:00)',
-      '--mem M            sbatch --mem (default 16G)',
-      '--dependency D     sbatch --dependency of the array (e.g. afterok:123)',
-      '--tessera-cmd C    how nodes start Tessera (default: this install; $TESSERA_BIN overrides at run time)',
+      ...sbatchHelp,
+      '                   (defaults: --cpus 4 --time 04:00:00 --mem 16G)',
       '--force            replace an existing folder',
       ...gridHelp
     ],
@@ -81,15 +121,6 @@ export const clusterCommands: CliCommand[] = [
       const slides = stringOption(args, 'slides')
       const ids = slides?.split(',').map(Number)
       if (ids?.some((x) => !Number.isInteger(x) || x <= 0)) throw new CliUsageError('--slides takes slide ids like 1,2,3')
-      const partition = stringOption(args, 'partition')
-      const account = stringOption(args, 'account')
-      const time = stringOption(args, 'time')
-      const mem = stringOption(args, 'mem')
-      if (time && !/^[0-9:-]+$/.test(time)) throw new CliUsageError('--time takes SLURM time like 04:00:00 or 1-00:00:00')
-      if (mem && !/^[0-9]+[KMGT]?$/.test(mem)) throw new CliUsageError('--mem takes SLURM memory like 16G')
-      const dependency = stringOption(args, 'dependency')
-      if (dependency && !/^[A-Za-z0-9:_,?+-]+$/.test(dependency)) throw new CliUsageError('--dependency takes SLURM syntax like afterok:123')
-      const cmd = stringOption(args, 'tessera-cmd')
       const result: ClusterExportResult = await exportWorkFolder(core.db, core.models, {
         projectId: core.projects.resolve(requireString(args, 'project')).id,
         model: requireString(args, 'model'),
@@ -101,16 +132,7 @@ export const clusterCommands: CliCommand[] = [
         ...(args.values['batch'] !== undefined ? { batchSize: intOption(args, 'batch', 32) } : {}),
         ...(args.values['readers'] !== undefined ? { readers: intOption(args, 'readers', 4) } : {}),
         ...(stringOption(args, 'provider') ? { provider: oneOf(stringOption(args, 'provider'), ['auto', 'cpu', 'cuda'] as const, 'provider') } : {}),
-        sbatch: {
-          ...(partition ? { partition } : {}),
-          ...(account ? { account } : {}),
-          ...(args.values['gpus'] !== undefined ? { gpus: intOption(args, 'gpus', 0) } : {}),
-          ...(args.values['cpus'] !== undefined ? { cpus: intOption(args, 'cpus', 4) } : {}),
-          ...(time ? { time } : {}),
-          ...(mem ? { mem } : {}),
-          ...(dependency ? { dependency } : {}),
-          ...(cmd ? { tesseraCommand: cmd } : {})
-        },
+        sbatch: sbatchFromArgs(args),
         force: args.values['force'] === true
       })
       for (const n of result.notes) ctx.log(n)
@@ -171,29 +193,33 @@ export const clusterCommands: CliCommand[] = [
   },
   {
     name: 'cluster import',
-    summary: 'Verify every shard of a work folder and fill the feature cache as if extracted here (refuses other models/grids)',
+    summary: 'Verify a work folder and merge it: shards into the feature cache, or a fine-tuning run into the project, as if run here',
     usage: '<DIR>',
     options: { 'partial-ok': { type: 'boolean' } },
     optionHelp: ['--partial-ok      exit 0 even when tasks are missing (their finished slides are imported either way)'],
     async run(ctx, args) {
       const core = ctx.core()
-      const r = await importWorkFolder(core.db, openSlide, dirArg(args.positionals), ctx.log)
+      const dir = dirArg(args.positionals)
+      if (workKind(dir) === 'train') return importTrainFolder(core, openSlide, dir, ctx.log)
+      const r = await importWorkFolder(core.db, openSlide, dir, ctx.log)
       if (!r.complete && args.values['partial-ok'] !== true) throw new Error(`incomplete work folder\n${importText(r)}`)
       return r
     },
-    human: (r) => importText(r as ClusterImportResult)
+    human: (r) => ('runId' in (r as object) ? trainImportText(r as TrainImportResult) : importText(r as ClusterImportResult))
   },
   {
     name: 'cluster status',
-    summary: 'Progress of a work folder from its shard manifests (and squeue/sacct when present)',
+    summary: 'Progress of a work folder from its shard manifests or its fine-tuning job state (and squeue/sacct when present)',
     usage: '<DIR>',
     options: { verify: { type: 'boolean' } },
     optionHelp: ['--verify          also check every finished file against its hash; exit 1 unless complete'],
     async run(_ctx, args) {
-      const s = await workStatus(dirArg(args.positionals), { verify: args.values['verify'] === true })
+      const dir = dirArg(args.positionals)
+      if (workKind(dir) === 'train') return trainStatus(dir)
+      const s = await workStatus(dir, { verify: args.values['verify'] === true })
       if (args.values['verify'] === true && !s.complete) throw new Error(`work folder not complete or damaged\n${statusText(s)}`)
       return s
     },
-    human: (r) => statusText(r as ClusterStatus)
+    human: (r) => ('lossPoints' in (r as object) ? trainStatusText(r as TrainWorkStatus) : statusText(r as ClusterStatus))
   }
 ]

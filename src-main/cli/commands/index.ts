@@ -14,6 +14,7 @@ import { featureCommands } from './features'
 import { embedCommand } from './embed'
 import { backendCommand } from './backend'
 import { clusterCommands } from './cluster'
+import { clusterTrainCommands } from './cluster-train'
 import { tissueCommands } from './tissue'
 
-export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...tissueCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, ...clusterCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]
+export const commands: CliCommand[] = [...projectCommands, ...slideCommands, ...tissueCommands, ...jobCommands, ...trainCommands, ...labelCommands, ...evalCommands, ...modelCommands, ...featureCommands, ...clusterCommands, ...clusterTrainCommands, embedCommand, backendCommand, serveCommand, demoCommand, benchCommand]

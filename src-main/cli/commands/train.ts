@@ -5,7 +5,7 @@ import { McmConfig, type McmRun, type McmRunDetail } from '../../../src-shared/c
 import { CliUsageError, intOption, requireString, type CliCommand } from '../command'
 import { followJob } from './job'
 
-function readConfig(path: string): unknown {
+export function readConfig(path: string): unknown {
   let text: string
   try {
     text = readFileSync(path, 'utf8')

@@ -8,29 +8,13 @@ import { ModelsRepo } from '../../store/models-repo'
 import { FeatureCache } from '../../store/feature-cache'
 import { encoderKeyOf, parseManifest } from '../../models/manifest'
 import { openSlide } from '../../slides/registry'
-import type { SlideSource } from '../../slides/slide-source'
 import { getOrComputeGrid } from '../../tissue/grid-store'
-import { readPatch } from '../../tissue/read-patch'
-import type { GridInfo, GridPatch } from '../../../src-shared/domain/grid'
 import type { McmConfig } from '../../../src-shared/contracts/train'
-import type { McmDataSource, SlideGridView } from './data-source'
+import { OpenSlidesSource } from './slides-source'
 
-interface OpenSlideData {
-  view: SlideGridView
-  source: SlideSource
-  info: GridInfo
-  patches: GridPatch[]
-  vectors: Float32Array
-}
-
-export class ProjectDataSource implements McmDataSource {
-  readonly patchSize: number
-  teacherDim = 0
-  private readonly bySlide = new Map<string, OpenSlideData>()
-  private description: Record<string, unknown> = {}
-
+export class ProjectDataSource extends OpenSlidesSource {
   private constructor(private readonly cfg: McmConfig) {
-    this.patchSize = cfg.grid.patchSize
+    super(cfg.grid.patchSize)
   }
 
   /** Open every readable slide of the project; fails naming the first slide whose teacher features are not cached. */
@@ -65,17 +49,18 @@ export class ProjectDataSource implements McmDataSource {
             `${slide.path}: no complete ${this.cfg.data.teacherDtype} features of teacher "${rec.name}" for this grid (${this.cfg.grid.patchSize}px at ${this.cfg.grid.targetMpp} µm/px); run features extraction with that model and grid first`
           )
         }
-        if (set.info.count !== grid.patches.length) throw new Error(`${slide.path}: teacher features hold ${set.info.count} patches, the grid has ${grid.patches.length}`)
-        if (this.teacherDim && set.info.dim !== this.teacherDim) throw new Error(`${slide.path}: teacher features have dim ${set.info.dim}, other slides ${this.teacherDim}`)
-        this.teacherDim = set.info.dim
         const name = this.bySlide.has(slide.name) ? `${slide.name}#${slide.id}` : slide.name
-        this.bySlide.set(name, {
-          view: { slide: name, cols: grid.info.cols, rows: grid.info.rows, patches: grid.patches.map((p) => ({ index: p.index, col: p.col, row: p.row })), patient: slide.patientId },
-          source,
-          info: grid.info,
-          patches: grid.patches,
-          vectors: set.vectors
-        })
+        this.add(
+          name,
+          {
+            view: { slide: name, cols: grid.info.cols, rows: grid.info.rows, patches: grid.patches.map((p) => ({ index: p.index, col: p.col, row: p.row })), patient: slide.patientId },
+            source,
+            info: grid.info,
+            patches: grid.patches,
+            vectors: set.vectors
+          },
+          set.info.dim
+        )
         used.push(`${name}:${slide.checksum}`)
         keep = true
       } finally {
@@ -83,56 +68,5 @@ export class ProjectDataSource implements McmDataSource {
       }
     }
     this.description = { source: 'project', projectId, teacher: rec.name, teacherEncoderKey: encoderKey, grid: this.cfg.grid, slides: used }
-  }
-
-  slides(): SlideGridView[] {
-    return [...this.bySlide.values()].map((s) => s.view)
-  }
-
-  private slide(name: string): OpenSlideData {
-    const s = this.bySlide.get(name)
-    if (!s) throw new Error(`slide "${name}" is not part of this run`)
-    return s
-  }
-
-  private patch(s: OpenSlideData, index: number): GridPatch {
-    const at = s.patches[index]
-    const patch = at?.index === index ? at : s.patches.find((p) => p.index === index)
-    if (!patch) throw new Error(`${s.source.path}: no grid patch ${index}`)
-    return patch
-  }
-
-  async readPatch(slide: string, index: number, signal?: AbortSignal): Promise<Uint8Array> {
-    const s = this.slide(slide)
-    const patch = this.patch(s, index)
-    const rgba = await readPatch(s.source, s.info, patch, signal)
-    const n = rgba.width * rgba.height
-    const rgb = new Uint8Array(n * 3)
-    for (let i = 0; i < n; i++) {
-      rgb[i * 3] = rgba.data[i * 4] ?? 0
-      rgb[i * 3 + 1] = rgba.data[i * 4 + 1] ?? 0
-      rgb[i * 3 + 2] = rgba.data[i * 4 + 2] ?? 0
-    }
-    return rgb
-  }
-
-  patchCentre(slide: string, index: number): { x: number; y: number } {
-    const s = this.slide(slide)
-    const patch = this.patch(s, index)
-    return { x: patch.x + s.info.patchSizeLevel0 / 2, y: patch.y + s.info.patchSizeLevel0 / 2 }
-  }
-
-  teacherFeature(slide: string, index: number): Float32Array {
-    const s = this.slide(slide)
-    return s.vectors.subarray(index * this.teacherDim, (index + 1) * this.teacherDim)
-  }
-
-  describe(): Record<string, unknown> {
-    return this.description
-  }
-
-  async close(): Promise<void> {
-    for (const s of this.bySlide.values()) await s.source.close()
-    this.bySlide.clear()
   }
 }

@@ -125,9 +125,7 @@ export class TinyCnnStudent implements StudentModel {
   }
 }
 
-export function isBuiltinStudent(name: string): boolean {
-  return /^tiny-cnn(?:-(\d+))?$/.test(name)
-}
+export { isBuiltinStudent } from '../../../src-shared/contracts/train'
 
 /** Build a student by name. Zoo students are not wired here yet: the error says so. */
 export function createStudent(name: string, inputSize: number, seed: number): StudentModel {

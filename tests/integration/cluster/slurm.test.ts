@@ -1,10 +1,11 @@
 // Feature extraction on a real SLURM (single node, started by tests/helpers/slurm.ts): `tessera cluster export`, a
 // 3-task `sbatch` array, one task scancel'ed while it runs, `tessera cluster import` naming it with the exact re-run
 // line, that line run, and the imported features bit-equal (float32, ONNX on CPU) to a local extraction of the same
-// slides. Skipped, with the reason printed, only where SLURM is not installed or the tests do not run as root.
+// slides; then one MCM+KD run as a one-task job (`cluster export-train`, sbatch, `cluster import`). Skipped, with the
+// reason printed, only where SLURM is not installed or the tests do not run as root.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { execFile } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { createCore, type Core } from '../../../src-main/core/core'
@@ -14,6 +15,7 @@ import { workStatus } from '../../../src-main/cluster/status'
 import { importWorkFolder } from '../../../src-main/cluster/import'
 import { openSlide } from '../../../src-main/slides/registry'
 import type { Job, ModelRecord, Project } from '../../../src-shared/domain/types'
+import type { McmRunDetail } from '../../../src-shared/contracts/train'
 import { tempDir } from '../../helpers/tmp'
 import { slurmUnavailable, startSlurm, type SlurmCluster } from '../../helpers/slurm'
 
@@ -153,5 +155,37 @@ describe.skipIf(unavailable !== null)('tessera cluster on a single-node SLURM', 
       mainCore.close()
       local.core.close()
     }
+  })
+
+  it('runs a fine-tuning work folder as a one-task sbatch job (no GPU: --gpus 0) and imports the run', { timeout: 240_000 }, async () => {
+    // uses the float32 teacher features of "tiny" the test above imported into t.db
+    const c = cluster as SlurmCluster
+    const t0 = Date.now()
+    const work = join(dir, 'work-train')
+    const config = join(dir, 'train.json')
+    writeFileSync(config, JSON.stringify({ seed: 3, backend: 'cpu', window: { size: 3 }, batchWindows: 2, maxSteps: 4, checkpointEvery: 2, control: false, probe: { patches: 0 }, heldOut: { maxWindows: 2 }, inspection: { windows: 1 }, grid: { targetMpp: 0.5, patchSize: 32, minTissue: 0.1 }, data: { source: 'project', teacherDtype: 'float32' } }))
+    const exp = await tessera(['cluster', 'export-train', '--project', 'p', '--student', 'tiny-cnn', '--teacher', 'tiny', '--config', config, '--to', work, '--gpus', '0', '--cpus', '1', '--mem', '2G', '--time', '00:10:00', '--json'])
+    expect(exp.code, exp.stderr).toBe(0)
+    const submit = readFileSync(join(work, 'submit.sbatch'), 'utf8')
+    expect(submit).not.toContain('--gres')
+    expect(submit).toContain('#SBATCH --ntasks=1')
+    const jobId = (await c.cmd('/usr/bin/sbatch', ['--parsable', `--chdir=${work}`, join(work, 'submit.sbatch')])).trim()
+    expect(jobId).toMatch(/^\d+$/)
+    await drained(c, 150_000)
+    const state = JSON.parse(readFileSync(join(work, 'run', 'state.json'), 'utf8')) as { status: string; slurmJobId: string }
+    expect(state, readdirSync(join(work, 'logs')).map((f) => readFileSync(join(work, 'logs', f), 'utf8')).join('\n')).toMatchObject({ status: 'complete', slurmJobId: jobId })
+    const imp = await tessera(['cluster', 'import', work, '--json'])
+    expect(imp.code, imp.stderr).toBe(0)
+    const { runId, outputModel } = JSON.parse(imp.stdout) as { runId: number; outputModel: string }
+    const core = createCore({ dbPath: join(dir, 't.db'), door: 'cli' })
+    try {
+      const detail = (await core.dispatch('run.get', { id: runId })) as McmRunDetail
+      expect(detail).toMatchObject({ status: 'succeeded', outputModel, student: 'tiny-cnn', teacher: 'tiny' })
+      expect(detail.lossCurve.filter((p) => p.phase === 'main')).toHaveLength(4)
+      expect(detail.checkpoints.length).toBeGreaterThan(0)
+    } finally {
+      core.close()
+    }
+    console.log(`SLURM fine-tuning job: export, sbatch, import in ${((Date.now() - t0) / 1000).toFixed(1)} s`)
   })
 })
