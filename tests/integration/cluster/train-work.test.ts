@@ -24,7 +24,7 @@ const root = join(__dirname, '..', '..', '..')
 const onnxFile = join(root, 'tests', 'fixtures', 'models', 'tiny-encoder.onnx')
 const grid = { targetMpp: 2, patchSize: 16, overlap: 0, minTissue: 0.1 }
 // tiny: a 16-dim built-in student on 16 px patches, 6 main steps with a checkpoint every 2 (the node may be killed between them)
-export const TRAIN_JOB_CONFIG = {
+const TRAIN_JOB_CONFIG = {
   seed: 5,
   backend: 'cpu',
   window: { size: 3 },
