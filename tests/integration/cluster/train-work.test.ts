@@ -2,7 +2,7 @@
 // The node step runs through the CLI in child processes with a database path that must never be created; one run is
 // killed (SIGKILL) after a checkpoint and re-run: its loss curve and fine-tuned weights equal those of an uninterrupted
 // run of the same folder. The import records the run as if it had run here; folders of another project, teacher or
-// grid, and unfinished ones, are refused with the database left as it was.
+// grid, and unfinished ones, are refused with the database left as it was. A zoo student travels as a verified bundle.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { spawn } from 'node:child_process'
 import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
@@ -18,6 +18,9 @@ import { runsRoot } from '../../../src-main/core/run-dirs'
 import { runTrainJob } from '../../../src-main/workers/train-job'
 import type { Job, ModelRecord, Project } from '../../../src-shared/domain/types'
 import type { McmRunDetail } from '../../../src-shared/contracts/train'
+import * as tf from '@tensorflow/tfjs'
+import { createModel } from '../../../src-main/ml/models/zoo'
+import { saveSafetensorsFile } from '../../../src-main/ml/weights'
 import { tempDir } from '../../helpers/tmp'
 
 const root = join(__dirname, '..', '..', '..')
@@ -176,5 +179,26 @@ describe('fine-tuning as a cluster job', () => {
     }
     expect(counts()).toBe(before)
     expect(readdirSync(runsRoot(join(dir, 't.db'))).filter((n) => n.startsWith('cluster-') || n.startsWith('.cluster-'))).toHaveLength(1) // the import of the first test only
+  })
+
+  it('carries a registered zoo student as a verified bundle; the imported run registers its fine-tuned copy', { timeout: 90_000 }, async () => {
+    await tf.setBackend('cpu')
+    await saveSafetensorsFile(createModel('smallcnn', { seed: 1, width: 8, depth: 2, inputSize: 16 }), join(dir, 'student.safetensors'))
+    await core.dispatch('model.import', { file: join(dir, 'student.safetensors'), name: 'S', arch: 'smallcnn', inputSize: 16 })
+    const zoo = join(dir, 'zoo')
+    await exportTrainFolder(core.db, core.models, project.name, { projectId: project.id, student: 'S', teacher: 'tiny', config: { ...TRAIN_JOB_CONFIG, maxSteps: 2 }, to: zoo })
+    expect(readFileSync(join(zoo, 'submit.sbatch'), 'utf8')).toContain('#SBATCH --gres=gpu:1') // the default: one GPU node
+    expect(readdirSync(join(zoo, 'student')).sort()).toEqual(['S.safetensors', 'SHA256SUMS', 'manifest.json'])
+    // a damaged bundle stops the node before training, naming the file
+    const bad = join(dir, 'zoo-bad')
+    cpSync(zoo, bad, { recursive: true })
+    writeFileSync(join(bad, 'student', 'S.safetensors'), 'not weights')
+    await expect(runTrainJob({ dir: bad })).rejects.toThrow(/zoo-bad\/student: S\.safetensors does not match its SHA-256 in SHA256SUMS/)
+    expect(readTrainState(bad)).toMatchObject({ status: 'failed' })
+    expect(await runTrainJob({ dir: zoo })).toMatchObject({ status: 'complete', steps: { main: 2 } })
+    const imp = await importTrainFolder(core, openSlide, zoo)
+    const model = core.models.resolve(imp.outputModel)
+    expect(imp.outputModel).toBe(`S-mcm-run${imp.runId}`)
+    expect(model.manifest).toMatchObject({ arch: 'smallcnn', kind: 'finetuned', baseModel: 'S', teacher: 'tiny' })
   })
 })
