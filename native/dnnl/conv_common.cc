@@ -26,6 +26,22 @@ void reorderSingleThreaded(dnnl::reorder& r, dnnl::stream& s, dnnl::memory& from
   omp_set_num_threads(before);
 }
 
+void PackedWeights::init(const memory::desc& chosen, const memory::desc& user, bool intoPacked) {
+  repack = chosen != user;
+  if (!repack) return;
+  packed = memory(chosen, cpuEngine());
+  memory userView(user, cpuEngine(), nullptr);
+  reorder = intoPacked ? dnnl::reorder(userView, packed) : dnnl::reorder(packed, userView);
+}
+memory PackedWeights::read(dnnl::stream& s, memory& user) {
+  if (!repack) return user;
+  reorderSingleThreaded(reorder, s, user, packed);
+  return packed;
+}
+void PackedWeights::writeBack(dnnl::stream& s, memory& user) {
+  if (repack) reorderSingleThreaded(reorder, s, packed, user);
+}
+
 std::string ConvParams::key() const {
   std::string k;
   for (int64_t v : {n, h, w, ci, co, kh, kw, sh, sw, dh, dw, pt, pl, pb, pr, oh, ow}) k += std::to_string(v) + ",";

@@ -4,7 +4,9 @@
 #include <node_api.h>
 #include <oneapi/dnnl/dnnl.hpp>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <unordered_map>
 
 namespace tessera {
 
@@ -38,6 +40,33 @@ void useThreads(int n);
 void reorderSingleThreaded(dnnl::reorder& r, dnnl::stream& s, dnnl::memory& from, dnnl::memory& to);
 void setThreads(int n);
 int threads();
+
+// The calling thread's primitive for one conv shape, created by make(entry) on first use. One cache per Entry type (one
+// per conv kind); primitives and their packed-weight buffers live as long as the thread (shapes are few).
+template <typename Entry, typename Make>
+Entry& cachedEntry(const ConvParams& p, Make make) {
+  thread_local std::unordered_map<std::string, std::unique_ptr<Entry>> cache;
+  auto& e = cache[p.key()];
+  if (!e) {
+    e = std::make_unique<Entry>();
+    make(*e);
+  }
+  return *e;
+}
+
+// Weights (or their gradient) in the blocked layout a primitive chose, when it differs from the user's HWIO, with the
+// single-threaded reorder between the two (into the packed buffer for forward/backward-data, out of it for weights).
+struct PackedWeights {
+  bool repack = false;
+  dnnl::memory packed;
+  dnnl::reorder reorder;
+  void init(const dnnl::memory::desc& chosen, const dnnl::memory::desc& user, bool intoPacked);
+  // the memory the primitive reads: the user's weights, or the packed buffer after reordering them into it
+  dnnl::memory read(dnnl::stream& s, dnnl::memory& user);
+  // the memory the primitive writes: the user's buffer, or the packed one (then call writeBack)
+  dnnl::memory target(dnnl::memory& user) const { return repack ? packed : user; }
+  void writeBack(dnnl::stream& s, dnnl::memory& user);
+};
 
 // Arguments of every conv entry point: (memory: ArrayBuffer, offA, offB, offOut, params: Int32Array(17)).
 struct ConvCall {
