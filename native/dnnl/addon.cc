@@ -1,5 +1,5 @@
 // Node-API entry of Tessera's native CPU kernels (oneDNN): convForward, convBackwardData, convBackwardWeights,
-// maxPoolGrad, setThreads, info. Node-API (not V8/NAN), so one binary loads in Node and in Electron without a rebuild.
+// maxPoolGrad, batchNormForward, batchNormBackward, setThreads, info. Node-API (not V8/NAN), so one binary loads in Node and in Electron without a rebuild.
 #include "conv_common.h"
 #include "heap_args.h"
 #include <oneapi/dnnl/dnnl.h>
@@ -46,6 +46,8 @@ NAPI_MODULE_INIT() {
       {"convBackwardData", tessera::convBackwardData},
       {"convBackwardWeights", tessera::convBackwardWeights},
       {"maxPoolGrad", tessera::maxPoolGrad},
+      {"batchNormForward", tessera::batchNormForward},
+      {"batchNormBackward", tessera::batchNormBackward},
       {"setThreads", tessera::jsSetThreads},
       {"info", tessera::jsInfo},
   };

@@ -12,7 +12,7 @@ CXX="${CXX:-g++}"
 mkdir -p build
 objs=()
 pids=()
-for src in conv_common.cc conv_forward.cc conv_backward_data.cc conv_backward_weights.cc heap_args.cc max_pool_grad.cc addon.cc; do
+for src in conv_common.cc conv_forward.cc conv_backward_data.cc conv_backward_weights.cc heap_args.cc max_pool_grad.cc batch_norm_forward.cc batch_norm_backward.cc addon.cc; do
   obj="build/${src%.cc}.o"
   "$CXX" -std=c++17 -O2 -fPIC -fvisibility=hidden -fopenmp -DNAPI_VERSION=8 -I"$NODE_INC" ${DNNL_INCLUDE_DIR:+-I"$DNNL_INCLUDE_DIR"} -c "$src" -o "$obj" &
   pids+=($!)

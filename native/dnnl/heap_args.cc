@@ -1,5 +1,6 @@
 // Argument parsing and operand bounds checks for the non-convolution kernels (see heap_args.h).
 #include "heap_args.h"
+#include <cstring>
 #include <string>
 
 namespace tessera {
@@ -39,6 +40,20 @@ float* HeapCall::f32(napi_env env, size_t i, int64_t count) const {
     return nullptr;
   }
   return reinterpret_cast<float*>(base + off);
+}
+
+bool parseChannelCall(napi_env env, napi_callback_info info, const char* what, const std::vector<bool>& perRow, ChannelCall* call) {
+  HeapCall h;
+  if (!parseHeapCall(env, info, what, perRow.size(), 3, &h)) return false;
+  call->rows = h.params[0];
+  call->C = h.params[1];
+  std::memcpy(&call->eps, &h.params[2], sizeof call->eps);
+  if (call->rows < 1 || call->C < 1 || !(call->eps >= 0)) return fail(env, what, "invalid parameters (rows, channels, eps)");
+  call->p.resize(perRow.size());
+  for (size_t i = 0; i < perRow.size(); i++) {
+    if (!(call->p[i] = h.f32(env, i, perRow[i] ? call->rows * call->C : call->C))) return false;
+  }
+  return true;
 }
 
 }  // namespace tessera

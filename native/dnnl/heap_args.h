@@ -20,7 +20,18 @@ struct HeapCall {
 // and returns false on a malformed call.
 bool parseHeapCall(napi_env env, napi_callback_info info, const char* what, size_t nOffsets, size_t nParams, HeapCall* call);
 
+// A per-channel kernel's call (batch norm): (memory, offsets..., params: rows = N·H·W, C, bits of ε as float32);
+// operand i is rows·C floats when perRow[i], else C.
+struct ChannelCall {
+  int64_t rows = 0, C = 0;
+  float eps = 0;
+  std::vector<float*> p;
+};
+bool parseChannelCall(napi_env env, napi_callback_info info, const char* what, const std::vector<bool>& perRow, ChannelCall* call);
+
 // Entry points of the non-convolution kernels (one file each).
 napi_value maxPoolGrad(napi_env env, napi_callback_info info);
+napi_value batchNormForward(napi_env env, napi_callback_info info);
+napi_value batchNormBackward(napi_env env, napi_callback_info info);
 
 }  // namespace tessera

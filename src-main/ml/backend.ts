@@ -135,7 +135,7 @@ async function probeWasm(): Promise<BackendProbe> {
     await import('@tensorflow/tfjs-backend-wasm')
     // the optional native part (native/dnnl) is reported either way: in use, or why not (then the wasm shims do the work)
     const native = nativeStatus()
-    return { ...base, available: true, reason: `SIMD wasm, 1 thread per instance; training via shims (Conv2DBackpropFilter/Input, BatchMatMul); ${native.available ? `convolutions on ${native.reason}` : `${native.reason}: convolutions on the wasm shims`}` }
+    return { ...base, available: true, reason: `SIMD wasm, 1 thread per instance; training via shims (Conv2DBackpropFilter/Input, BatchMatMul); ${native.available ? native.reason : `${native.reason}: convolutions on the wasm shims`}` }
   } catch (err) {
     return { ...base, available: false, reason: `failed to load: ${(err as Error).message}` }
   }

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs'
 import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { BN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '../nn/batch-norm-kernels'
 
 /** Offsets are byte offsets into the wasm memory; params: N,H,W,Ci,Co,kh,kw,sh,sw,dh,dw,padT,padL,padB,padR,Ho,Wo. */
 export type ConvEntry = (memory: ArrayBuffer, offA: number, offB: number, offOut: number, params: Int32Array) => void
@@ -19,6 +20,10 @@ export interface NativeAddon {
   convBackwardWeights: ConvEntry
   /** (memory, offX, offDy, offDx, params: N,H,W,C,Ho,Wo,sh,sw,dh,dw,effKh,effKw,padT,padL) */
   maxPoolGrad: HeapEntry
+  /** (memory, offX, offGamma, offBeta, offY, offMean, offVar, params: rows, C, bits of eps) */
+  batchNormForward: HeapEntry
+  /** (memory, offDy, offX, offMean, offVar, offGamma, offDx, offDGamma, offDBeta, params: rows, C, bits of eps) */
+  batchNormBackward: HeapEntry
   setThreads(n: number): void
   info(): { oneDnnVersion: string; threads: number; processors: number; cpuIsa: number }
 }
@@ -32,7 +37,7 @@ export interface NativeStatus {
 }
 
 /** The tfjs kernels the addon replaces on the wasm backend. */
-export const nativeKernelNames = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad'] as const
+export const nativeKernelNames = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', BN_TRAIN_KERNEL, BN_GRAD_KERNEL] as const
 
 const ADDON_FILE = join('native', 'dnnl', 'build', 'tessera_dnnl.node')
 
@@ -69,7 +74,7 @@ export function nativeStatus(): NativeStatus {
     addon.setThreads(threads)
     const info = addon.info()
     return (cached = { available: true, threads, addon,
-      reason: `native oneDNN ${info.oneDnnVersion} kernels (${nativeKernelNames.join(', ')}), ${threads} thread(s), ${isaName(info.cpuIsa)}` })
+      reason: `native kernels (${nativeKernelNames.join(', ')}; convolutions on oneDNN ${info.oneDnnVersion}), ${threads} thread(s), ${isaName(info.cpuIsa)}` })
   } catch (err) {
     return (cached = off(`native kernels failed to load (${file}): ${(err as Error).message.split('\n')[0]}`))
   }

@@ -6,6 +6,8 @@ import { nativeConv2dKernel } from './conv2d'
 import { nativeConv2dBackpropFilterKernel } from './conv2d-backprop-filter'
 import { nativeConv2dBackpropInputKernel } from './conv2d-backprop-input'
 import { nativeMaxPoolGradKernel } from './max-pool-grad'
+import { nativeBatchNormGradKernel } from './batch-norm-grad'
+import { nativeBatchNormTrainKernel } from './batch-norm-train'
 
 export { nativeKernelNames }
 
@@ -16,7 +18,7 @@ export function installNativeKernels(): NativeStatus {
   const status = nativeStatus()
   if (installed || !status.addon) return status
   for (const config of [nativeConv2dKernel(status.addon), nativeConv2dBackpropInputKernel(status.addon), nativeConv2dBackpropFilterKernel(status.addon),
-    nativeMaxPoolGradKernel(status.addon)]) {
+    nativeMaxPoolGradKernel(status.addon), nativeBatchNormTrainKernel(status.addon), nativeBatchNormGradKernel(status.addon)]) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm')
     tf.registerKernel(config)
   }

@@ -32,3 +32,18 @@ export function convParams(info: tf.backend_util.Conv2DInfo): Int32Array {
   return Int32Array.from([info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outChannels, info.filterHeight, info.filterWidth,
     info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth, p.top, p.left, p.bottom, p.right, info.outHeight, info.outWidth])
 }
+
+/** A float32 as the int32 with the same bits (how a float attribute travels in the addon's Int32Array parameters). */
+export function floatBits(v: number): number {
+  if (!Number.isFinite(v)) throw new Error(`native kernel: expected a finite number, got ${v}`)
+  return new Int32Array(Float32Array.of(v).buffer)[0] as number
+}
+
+/** Rows (all leading dims) and channels (last dim) of x, checking that each per-channel operand is [channels]. */
+export function channelRows(kernel: string, x: TensorInfo, perChannel: TensorInfo[]): { rows: number; channels: number } {
+  const channels = x.shape[x.shape.length - 1] ?? 0
+  for (const t of perChannel) {
+    if (t.shape.length !== 1 || t.shape[0] !== channels) throw new Error(`${kernel}: expected a [${channels}] vector, got [${t.shape.join(',')}]`)
+  }
+  return { rows: channels === 0 ? 0 : x.shape.reduce((a, d) => a * d, 1) / channels, channels }
+}

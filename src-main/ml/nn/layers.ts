@@ -1,6 +1,7 @@
 // Functional layers over a ParamStore, matching PyTorch semantics (symmetric padding, BatchNorm momentum/eps/unbiased
 // running variance, LayerNorm, exact-erf GELU). Each factory registers its tensors under torch names and returns a forward.
 import * as tf from '@tensorflow/tfjs'
+import { BN_GRAD_KERNEL, BN_TRAIN_KERNEL, fusedBatchNormAvailable } from './batch-norm-kernels'
 import { kaimingFanOut, type ParamStore } from './params'
 
 export type Forward4D = (x: tf.Tensor4D, training: boolean) => tf.Tensor4D
@@ -28,6 +29,8 @@ function sumNHW(t: tf.Tensor): tf.Tensor1D {
  * nn.BatchNorm2d. Training normalises with batch statistics and updates running_mean/var (momentum 0.1, unbiased
  * variance) and num_batches_tracked, like PyTorch. The backward is a custom gradient: the autodiff of moments()
  * broadcasts with Tile (14 % of a wasm train step); the closed form needs only reductions and broadcast multiplies.
+ * Where the backend registers the fused kernels (batch-norm-kernels.ts: wasm with the native addon), forward and
+ * backward are one kernel each (double sums); otherwise ~20 tfjs ops per layer and direction.
  */
 export function batchNorm2d(store: ParamStore, name: string, channels: number, eps = 1e-5, momentum = 0.1): Forward4D {
   const gamma = store.add(`${name}.weight`, [channels], 'plain', { kind: 'ones' })
@@ -35,6 +38,27 @@ export function batchNorm2d(store: ParamStore, name: string, channels: number, e
   const runMean = store.add(`${name}.running_mean`, [channels], 'plain', { kind: 'zeros' }, false)
   const runVar = store.add(`${name}.running_var`, [channels], 'plain', { kind: 'ones' }, false)
   const tracked = store.add(`${name}.num_batches_tracked`, [], 'plain', { kind: 'zeros' }, false)
+  const updateRunning = (mean: tf.Tensor, variance: tf.Tensor, n: number): void => {
+    // running stats (no gradient flows here); PyTorch uses the unbiased variance for running_var
+    tf.tidy(() => {
+      runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(mean, momentum)))
+      runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))))
+      tracked.assign(tf.add(tracked, 1))
+    })
+  }
+  const fusedFn = tf.customGrad((x, g, b, save) => {
+    const x4 = x as tf.Tensor4D
+    const [y, mean, variance] = tf.engine().runKernel(BN_TRAIN_KERNEL, { x: x4, gamma: g as tf.Tensor, beta: b as tf.Tensor }, { eps }) as tf.Tensor[]
+    ;(save as tf.GradSaveFunc)([x4, mean as tf.Tensor, variance as tf.Tensor, g as tf.Tensor])
+    updateRunning(mean as tf.Tensor, variance as tf.Tensor, x4.shape[0] * x4.shape[1] * x4.shape[2])
+    return {
+      value: y as tf.Tensor,
+      gradFunc: (dy, saved) => {
+        const [xs, m, v, gm] = saved as [tf.Tensor, tf.Tensor, tf.Tensor, tf.Tensor]
+        return tf.engine().runKernel(BN_GRAD_KERNEL, { dy: dy as tf.Tensor, x: xs, mean: m, variance: v, gamma: gm }, { eps }) as tf.Tensor[]
+      }
+    }
+  })
   const trainFn = tf.customGrad((x, g, b, save) => {
     const x4 = x as tf.Tensor4D
     const n = x4.shape[0] * x4.shape[1] * x4.shape[2]
@@ -43,12 +67,7 @@ export function batchNorm2d(store: ParamStore, name: string, channels: number, e
     const invStd = tf.rsqrt(tf.add(variance, eps))
     const xhat = tf.mul(tf.sub(x4, mean), invStd)
     ;(save as tf.GradSaveFunc)([xhat, invStd, g as tf.Tensor])
-    // running stats (no gradient flows here); PyTorch uses the unbiased variance for running_var
-    tf.tidy(() => {
-      runMean.assign(tf.add(tf.mul(runMean, 1 - momentum), tf.mul(mean, momentum)))
-      runVar.assign(tf.add(tf.mul(runVar, 1 - momentum), tf.mul(variance, (momentum * n) / Math.max(n - 1, 1))))
-      tracked.assign(tf.add(tracked, 1))
-    })
+    updateRunning(mean, variance, n)
     return {
       value: tf.add(tf.mul(xhat, g as tf.Tensor), b as tf.Tensor),
       gradFunc: (dy, saved) => {
@@ -65,7 +84,7 @@ export function batchNorm2d(store: ParamStore, name: string, channels: number, e
   })
   return (x, training) => {
     if (!training) return tf.batchNorm(x, runMean, runVar, beta, gamma, eps) as tf.Tensor4D
-    return trainFn(x, gamma, beta) as tf.Tensor4D
+    return (fusedBatchNormAvailable() ? fusedFn : trainFn)(x, gamma, beta) as tf.Tensor4D
   }
 }
 

@@ -1,0 +1,20 @@
+// Names of the optional fused BatchNorm training kernels. A backend may register them (native-kernels/ does, for wasm,
+// when the native addon is loaded); batchNorm2d then runs one kernel per direction instead of ~20 small ops.
+import * as tf from '@tensorflow/tfjs'
+
+/** inputs x [N,H,W,C], gamma [C], beta [C]; attr eps → [y, batch mean, biased batch variance] */
+export const BN_TRAIN_KERNEL = 'TesseraBatchNormTrain'
+/** inputs dy, x, mean, variance, gamma; attr eps → [dx, dgamma, dbeta] */
+export const BN_GRAD_KERNEL = 'TesseraBatchNormGrad'
+
+/**
+ * Whether batchNorm2d uses the fused kernels: only when TESSERA_FUSED_BATCHNORM=1 (opt-in) and the active backend has
+ * both (checked per call: a cheap registry lookup). Opt-in because with them the PyTorch parity test's ResNet-18
+ * train-mode gradients of the early layers (bn1.weight, layer1.0.conv1.weight) move 1 % away from torch's while the
+ * kernels agree with the cpu backend to 1e-7 on random data and ResNet-18 @64 gradients to 1e-5 (docs/cpu-profile.md §3c).
+ */
+export function fusedBatchNormAvailable(): boolean {
+  if (process.env['TESSERA_FUSED_BATCHNORM'] !== '1') return false
+  const backend = tf.getBackend()
+  return tf.getKernel(BN_TRAIN_KERNEL, backend) !== undefined && tf.getKernel(BN_GRAD_KERNEL, backend) !== undefined
+}
