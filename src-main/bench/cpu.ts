@@ -75,7 +75,7 @@ export async function benchCpu(ctx: BenchContext): Promise<Record<string, unknow
   const figures: Record<string, unknown> = {
     cores: cpus().length, loadAverageAtStart: loadavg().map(round2), tfjs: tf.version.tfjs,
     wasm: backends.found.find((f) => f.backend === 'wasm')?.reason, threads,
-    note: 'tessera = wasm backend in ONE process (no data-parallel workers); convolutions (oneDNN), MaxPoolGrad and BatchNorm training forward/backward native with `threads` threads when built, everything else single-threaded wasm. PyTorch runs with the same thread count. Ratios = tessera / PyTorch, measured back to back in this run.'
+    note: 'tessera = wasm backend in ONE process (no data-parallel workers); convolutions (oneDNN) and MaxPoolGrad native with `threads` threads when built (fused BatchNorm too with TESSERA_FUSED_BATCHNORM=1), everything else single-threaded wasm. PyTorch runs with the same thread count. Ratios = tessera / PyTorch, measured back to back in this run.'
   }
   const sizes = ctx.quick ? [112] : [224, 112]
   const ours: Record<string, number> = {}
