@@ -28,6 +28,9 @@ export interface NativeAddon {
   info(): { oneDnnVersion: string; threads: number; processors: number; cpuIsa: number }
 }
 
+/** Every entry the kernels call: an addon built from older sources lacks some, and must not be half-used. */
+const ADDON_ENTRIES = ['convForward', 'convBackwardData', 'convBackwardWeights', 'maxPoolGrad', 'batchNormForward', 'batchNormBackward', 'setThreads', 'info'] as const satisfies readonly (keyof NativeAddon)[]
+
 export interface NativeStatus {
   available: boolean
   /** one line for `tessera backend` */
@@ -69,6 +72,9 @@ export function nativeStatus(): NativeStatus {
     // single-threaded wasm kernels between convolutions keep both cores (and a shared machine is not starved).
     process.env['OMP_WAIT_POLICY'] ??= 'PASSIVE'
     const addon = createRequire(import.meta.url)(file) as NativeAddon
+    // a stale build (sources updated, `npm run build:native` not rerun) would fail at the first training step instead
+    const missing = ADDON_ENTRIES.filter((k) => typeof (addon as unknown as Record<string, unknown>)[k] !== 'function')
+    if (missing.length > 0) return (cached = off(`native addon ${file} is older than the sources (it has no ${missing.join(', ')}): rebuild it with \`npm run build:native\``))
     const wanted = Number(process.env['TESSERA_NATIVE_THREADS'] ?? cpus().length)
     const threads = Number.isInteger(wanted) && wanted >= 1 ? wanted : cpus().length
     addon.setThreads(threads)

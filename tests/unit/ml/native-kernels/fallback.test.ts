@@ -1,6 +1,9 @@
 // TESSERA_NATIVE_KERNELS=0 forces the portable path: the native kernels are not installed, the backend report says so,
 // and a conv still trains on the wasm shims (gradient checked against the cpu backend).
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { tempDir } from '../../../helpers/tmp'
 import { describeBackends, useBackend } from '../../../../src-main/ml/backend'
 import { nativeStatus, resetNativeStatus } from '../../../../src-main/ml/native-kernels/addon'
 import { nativeKernelsInstalled } from '../../../../src-main/ml/native-kernels/index'
@@ -26,6 +29,28 @@ describe('native kernels switched off', () => {
     } finally {
       if (before === undefined) delete process.env['TESSERA_NATIVE_KERNELS']
       else process.env['TESSERA_NATIVE_KERNELS'] = before
+      resetNativeStatus()
+    }
+  })
+})
+
+describe('native addon built from older sources', () => {
+  it('is not used (no half-native kernel set that fails at the first step), and the report says to rebuild it', () => {
+    const before = process.env['TESSERA_NATIVE_ADDON']
+    // an addon that predates the MaxPool and BatchNorm entries
+    const file = join(tempDir('stale-addon-'), 'tessera_dnnl.cjs')
+    writeFileSync(file, 'module.exports = { convForward() {}, convBackwardData() {}, convBackwardWeights() {}, setThreads() {}, info() { return { oneDnnVersion: "2.6", threads: 1, processors: 1, cpuIsa: 7 } } }\n')
+    process.env['TESSERA_NATIVE_ADDON'] = file
+    resetNativeStatus()
+    try {
+      const s = nativeStatus()
+      expect(s.available).toBe(false)
+      expect(s.addon).toBeNull()
+      expect(s.reason).toContain(`native addon ${file} is older than the sources (it has no maxPoolGrad, batchNormForward, batchNormBackward)`)
+      expect(s.reason).toContain('npm run build:native')
+    } finally {
+      if (before === undefined) delete process.env['TESSERA_NATIVE_ADDON']
+      else process.env['TESSERA_NATIVE_ADDON'] = before
       resetNativeStatus()
     }
   })
