@@ -55,7 +55,8 @@ export function finetuneSummary(s: Services, runId: number): FinetuneSummary {
     backend: evaluation?.backend ? `${evaluation.backend.name} (${evaluation.backend.adapter})` : typeof run.config.backend === 'string' ? run.config.backend : null,
     // the trainer does not report a throughput figure in its job result yet: null unless it does
     train_images_per_s: finite(result['trainImagesPerS']) ?? finite(result['train_images_per_s']),
-    ...(evaluation ? { metric: `held-out masked-patch ${evaluation.metric} (${evaluation.maskedPatches} patches, ${evaluation.windows} windows)` } : {}),
+    // run metrics name themselves ("masked-patch L1 (…)") since the loss kinds; older runs said only "l1"
+    ...(evaluation ? { metric: `held-out ${evaluation.metric.startsWith('masked-patch') ? '' : 'masked-patch '}${evaluation.metric} (${evaluation.maskedPatches} patches, ${evaluation.windows} windows)` } : {}),
     loss_curve: s.runs
       .lossCurve(runId)
       .filter((p) => p.phase === 'main' && Number.isFinite(p.loss))

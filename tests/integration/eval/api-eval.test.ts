@@ -108,6 +108,7 @@ describe('eval API', () => {
       epochs: 2,
       backend: 'webgpu (nvidia NVIDIA H100)',
       train_images_per_s: null,
+      metric: 'held-out masked-patch l1 (32 patches, 4 windows)',
       loss_curve: [
         { step: 1, loss: 0.5 },
         { step: 2, loss: 0.4 }
@@ -120,7 +121,7 @@ describe('eval API', () => {
     const run = core.runs.create({ projectId, jobId: job, student: 's', teacher: 't', config: McmConfig.parse({}), runDir: join(root, 'run2') })
     core.runs.finish(run.id, {
       evaluation: {
-        windows: 4, maskedPatches: 32, metric: 'l1', before: 0.9, after: 0.6, control: 0.8, visibleMeanBaseline: 1.1,
+        windows: 4, maskedPatches: 32, metric: 'masked-patch L1 (mean over dims)', before: 0.9, after: 0.6, control: 0.8, visibleMeanBaseline: 1.1,
         teacherProbe: { before: 0.7, after: 0.75, fitPatches: 10, testPatches: 10, metric: 'r2' },
         patchKd: { steps: 3, images: 48, teacherProbeAfter: 0.72, truthProbeAfter: 0.41 },
         truthProbe: { channel: 'atypia_mean', file: '/c/truth.json', before: 0.4, after: 0.45, fitPatches: 9, testPatches: 8, metric: 'r2' }
@@ -128,6 +129,8 @@ describe('eval API', () => {
       inspection: { windows: [], errorMaps: [] },
       outputModel: 's-mcm2'
     })
+    // the run's metric already names the masked patches: not twice in the report (an older run's 'l1' gets the prefix)
+    expect(finetuneSummary(core, run.id).metric).toBe('held-out masked-patch L1 (mean over dims) (32 patches, 4 windows)')
     expect(finetuneSummary(core, run.id)).toMatchObject({
       truth_probe: { channel: 'atypia_mean', r2_before: 0.4, r2_after: 0.45, fit_patches: 9, test_patches: 8 },
       patch_kd: { steps: 3, images: 48, teacher_probe_r2_after: 0.72, truth_probe_r2_after: 0.41 }
