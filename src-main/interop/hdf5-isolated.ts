@@ -3,6 +3,7 @@
 import { processEntry } from '../core/entry-point'
 import type { ChildProcess } from 'node:child_process'
 import { launchChild } from '../core/child-launch'
+import { oneShotChild } from '../core/one-shot-child'
 import { closeSync, readSync } from 'node:fs'
 import { openRegularFileSync, SafeOpenError } from '../core/safe-open'
 import { HDF5_SIGNATURE, Hdf5FileError, H5_LIMITS, type FeatureFileData } from './hdf5'
@@ -45,32 +46,12 @@ export async function readFeatureFile(file: string, options: { timeoutMs?: numbe
   const { file: script, execArgv } = entry()
   const timeoutMs = options.timeoutMs ?? readTimeoutMs(size)
   // the child's V8 heap must hold the largest allowed dataset (2 GiB float32) plus its copy for IPC
-  const child = launchChild(script, { execArgv: [...execArgv, '--max-old-space-size=6144'], stdout: 'ignore', stderr: 'pipe' })
-  let stderr = ''
-  child.stderr?.on('data', (b: Buffer) => {
-    if (stderr.length < 4000) stderr += b.toString()
-  })
-  return new Promise<FeatureFileData>((resolve, reject) => {
-    let settled = false
-    const done = (fn: () => void): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      fn()
-    }
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      done(() => reject(new Hdf5FileError(file, `reading took longer than ${Math.round(timeoutMs / 1000)} s; the reader was stopped`)))
-    }, timeoutMs)
-    child.on('message', (msg: { ok: true; data: FeatureFileData } | { ok: false; message: string }) => {
-      done(() => (msg.ok ? resolve(msg.data) : reject(new Hdf5FileError(file, msg.message.replace(`${file}: `, '')))))
-    })
-    child.on('exit', (code, signal) => {
-      const last = stderr.trim().split('\n').slice(-1)[0] ?? ''
-      done(() => reject(new Hdf5FileError(file, `the HDF5 reader stopped (${signal ?? `exit code ${code}`})${last ? `: ${last}` : ''}`)))
-    })
-    child.on('error', (e) => done(() => reject(new Hdf5FileError(file, `cannot start the HDF5 reader: ${e.message}`))))
-    child.send({ file })
+  return oneShotChild<{ ok: true; data: FeatureFileData } | { ok: false; message: string }, FeatureFileData>({
+    script, execArgv, heapMiB: 6144, timeoutMs, request: { file },
+    onReply: (msg) => (msg.ok ? msg.data : new Hdf5FileError(file, msg.message.replace(`${file}: `, ''))),
+    timeoutError: (s) => new Hdf5FileError(file, `reading took longer than ${s} s; the reader was stopped`),
+    exitError: (how, last) => new Hdf5FileError(file, `the HDF5 reader stopped (${how})${last ? `: ${last}` : ''}`),
+    startError: (e) => new Hdf5FileError(file, `cannot start the HDF5 reader: ${e.message}`)
   })
 }
 

@@ -2,7 +2,7 @@
 // parsed by onnxruntime and safetensors loaded into the named architecture there, never in the door's process, so
 // a hostile file (a crash in native code, a protobuf that balloons, a hang) costs a refused import, not the server.
 // Cost: one process start (~1-3 s: onnxruntime or TF.js load) per import.
-import { launchChild } from '../core/child-launch'
+import { oneShotChild } from '../core/one-shot-child'
 import { processEntry } from '../core/entry-point'
 
 export interface ModelCheckRequest {
@@ -61,32 +61,12 @@ export function checkModelFile(req: ModelCheckRequest, bytes: number, options: {
   const { file: script, execArgv } = processEntry(import.meta.url, 'model-check-main', '../workers')
   const timeoutMs = options.timeoutMs ?? checkTimeoutMs(bytes)
   // the decoded weights live in ArrayBuffers (outside the V8 heap); the heap cap stops a runaway parse early
-  const child = launchChild(script, { execArgv: [...execArgv, '--max-old-space-size=4096'], stdout: 'ignore', stderr: 'pipe' })
-  let stderr = ''
-  child.stderr?.on('data', (b: Buffer) => {
-    if (stderr.length < 4000) stderr += b.toString()
-  })
-  return new Promise((resolve, reject) => {
-    let settled = false
-    const done = (fn: () => void): void => {
-      if (settled) return
-      settled = true
-      clearTimeout(timer)
-      fn()
-    }
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL')
-      done(() => reject(new ModelCheckError(req.file, `opening the model took longer than ${Math.round(timeoutMs / 1000)} s; the check was stopped`)))
-    }, timeoutMs)
-    child.on('message', (msg: ModelCheckReply) => {
-      // the child's messages already name the file
-      done(() => (msg.ok ? resolve(msg) : reject(new Error(msg.message))))
-    })
-    child.on('exit', (code, signal) => {
-      const last = stderr.trim().split('\n').slice(-1)[0] ?? ''
-      done(() => reject(new ModelCheckError(req.file, `not a loadable model: the model check stopped (${signal ?? `exit code ${code}`})${last ? `: ${last.slice(0, 300)}` : ''}`)))
-    })
-    child.on('error', (e) => done(() => reject(new ModelCheckError(req.file, `cannot start the model check: ${e.message}`))))
-    child.send(req)
+  return oneShotChild<ModelCheckReply, Extract<ModelCheckReply, { ok: true }>>({
+    script, execArgv, heapMiB: 4096, timeoutMs, request: req,
+    // the child's messages already name the file
+    onReply: (msg) => (msg.ok ? msg : new Error(msg.message)),
+    timeoutError: (s) => new ModelCheckError(req.file, `opening the model took longer than ${s} s; the check was stopped`),
+    exitError: (how, last) => new ModelCheckError(req.file, `not a loadable model: the model check stopped (${how})${last ? `: ${last.slice(0, 300)}` : ''}`),
+    startError: (e) => new ModelCheckError(req.file, `cannot start the model check: ${e.message}`)
   })
 }
