@@ -45,6 +45,10 @@ export function oneShotChild<Reply, Result>(o: OneShotChild<Reply, Result>): Pro
       done(() => reject(o.exitError(signal ?? `exit code ${code}`, last)))
     })
     child.on('error', (e) => done(() => reject(o.startError(e))))
-    child.send(o.request as Parameters<NonNullable<typeof child.send>>[0])
+    // a child that dies at once makes the send fail (EPIPE) before its 'exit' arrives: the exit says how it died, so
+    // the send error only decides when no exit follows
+    child.send(o.request as Parameters<NonNullable<typeof child.send>>[0], (err) => {
+      if (err) setTimeout(() => done(() => reject(o.startError(err))), 5000).unref()
+    })
   })
 }
