@@ -5,7 +5,7 @@
 import { appendFileSync, existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { z } from 'zod'
-import { SbatchOptionsSchema, WORK_FILE, WorkSlideSchema, issues, readJson, sha } from './work-folder'
+import { SbatchOptionsSchema, WORK_FILE, WORK_HEADER, WorkSlideSchema, issues, readJson, sha } from './work-folder'
 import type { LossPoint, McmEvaluation, McmInspection } from '../../src-shared/contracts/train'
 
 export const TRAIN_FORMAT = 'tessera-cluster-train/1'
@@ -31,9 +31,7 @@ export type TrainSlide = z.infer<typeof TrainSlideSchema>
 
 export const TrainManifestSchema = z.object({
   format: z.literal(TRAIN_FORMAT),
-  workId: z.string().regex(/^[0-9a-f-]{36}$/),
-  createdAt: z.string(),
-  appVersion: z.string(),
+  ...WORK_HEADER,
   kind: z.literal('train'),
   project: z.object({ id: z.number().int().positive(), name: z.string() }),
   student: z.object({ name: z.string().min(1), bundle: z.literal(STUDENT_DIR).nullable(), weightSha256: sha.nullable() }),

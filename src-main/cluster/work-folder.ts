@@ -68,11 +68,16 @@ export const WorkSlideSchema = z.object({
 })
 export type WorkSlide = z.infer<typeof WorkSlideSchema>
 
-export const WorkManifestSchema = z.object({
-  format: z.literal(WORK_FORMAT),
+/** Fields every work folder's manifest starts with (feature shards and fine-tuning runs alike). */
+export const WORK_HEADER = {
   workId: z.string().regex(/^[0-9a-f-]{36}$/),
   createdAt: z.string(),
-  appVersion: z.string(),
+  appVersion: z.string()
+}
+
+export const WorkManifestSchema = z.object({
+  format: z.literal(WORK_FORMAT),
+  ...WORK_HEADER,
   kind: z.literal('features'),
   model: z.object({ name: z.string(), arch: z.string(), weightSha256: sha, encoderKey: z.string(), bundle: z.literal(MODEL_DIR) }),
   grid: GridParamsSchema,
