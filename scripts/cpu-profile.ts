@@ -1,6 +1,7 @@
 // Per-kernel profile of one ResNet-18 training step (forward + L1 loss + backward) on the chosen backend:
 // `npx tsx scripts/cpu-profile.ts [size=112] [batch=8] [adam]`. Prints a markdown table (kernel, calls, ms, share).
-// `adam` adds the trainer's AdamW update (src-main/ml/mcm/optimizer.ts: weight decay, no clipping) to the profiled step.
+// `adam` adds the trainer's optimizer part (src-main/ml/mcm/optimizer.ts): the group's squared gradient norm (read back),
+// the clip factor for clipNorm 1 as the MCM trainer computes it, and the AdamW update with weight decay.
 // TESSERA_NATIVE_KERNELS=0 profiles the wasm shims alone. Timing is tfjs's own kernelTimeMs (wall, synchronous kernels).
 import * as tf from '@tensorflow/tfjs'
 import { loadavg } from 'node:os'
@@ -20,7 +21,12 @@ async function main(): Promise<void> {
   const adam = withAdam ? new AdamW([{ name: 'student', params: vars.map((v) => ({ name: v.name, variable: v, decay: v.rank >= 2 })), lr: 1e-4 }], optim) : null
   const step = (): void => {
     const { value, grads } = tf.variableGrads(() => tf.mean(tf.abs(tf.sub(model.apply(x, true), target))) as tf.Scalar, vars)
-    adam?.apply(grads, 1, 1)
+    if (adam) {
+      const sq = adam.groupSquaredNorms(grads)
+      const norm = Math.sqrt(sq.dataSync()[0] ?? NaN)
+      sq.dispose()
+      adam.apply(grads, 1, norm > optim.clipNorm ? optim.clipNorm / norm : 1)
+    }
     value.dataSync()
     tf.dispose([value, ...Object.values(grads)])
   }

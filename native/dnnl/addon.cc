@@ -1,5 +1,5 @@
 // Node-API entry of Tessera's native CPU kernels (oneDNN): convForward, convBackwardData, convBackwardWeights,
-// maxPoolGrad, batchNormForward, batchNormBackward, setThreads, info. Node-API (not V8/NAN), so one binary loads in Node and in Electron without a rebuild.
+// maxPoolGrad, batchNormForward, batchNormBackward, adamwUpdate, sumSquares, setThreads, info. Node-API (not V8/NAN), so one binary loads in Node and in Electron without a rebuild.
 #include "conv_common.h"
 #include "heap_args.h"
 #include <oneapi/dnnl/dnnl.h>
@@ -48,6 +48,8 @@ NAPI_MODULE_INIT() {
       {"maxPoolGrad", tessera::maxPoolGrad},
       {"batchNormForward", tessera::batchNormForward},
       {"batchNormBackward", tessera::batchNormBackward},
+      {"adamwUpdate", tessera::adamwUpdate},
+      {"sumSquares", tessera::sumSquares},
       {"setThreads", tessera::jsSetThreads},
       {"info", tessera::jsInfo},
   };

@@ -12,9 +12,12 @@ CXX="${CXX:-g++}"
 mkdir -p build
 objs=()
 pids=()
-for src in conv_common.cc conv_forward.cc conv_backward_data.cc conv_backward_weights.cc heap_args.cc max_pool_grad.cc batch_norm_forward.cc batch_norm_backward.cc addon.cc; do
+for src in conv_common.cc conv_forward.cc conv_backward_data.cc conv_backward_weights.cc heap_args.cc max_pool_grad.cc batch_norm_forward.cc batch_norm_backward.cc adamw.cc sum_squares.cc addon.cc; do
   obj="build/${src%.cc}.o"
-  "$CXX" -std=c++17 -O2 -fPIC -fvisibility=hidden -fopenmp -DNAPI_VERSION=8 -I"$NODE_INC" ${DNNL_INCLUDE_DIR:+-I"$DNNL_INCLUDE_DIR"} -c "$src" -o "$obj" &
+  # the optimizer kernels must round like tfjs-wasm's op-by-op path: no contraction into fused multiply-adds (sqrt never
+  # sets errno here, so it may stay an inline instruction; results are the same); -O3 vectorises the AdamW loop
+  case "$src" in adamw.cc|sum_squares.cc) extra=(-O3 -ffp-contract=off -fno-math-errno) ;; *) extra=() ;; esac
+  "$CXX" -std=c++17 -O2 -fPIC -fvisibility=hidden -fopenmp -DNAPI_VERSION=8 "${extra[@]}" -I"$NODE_INC" ${DNNL_INCLUDE_DIR:+-I"$DNNL_INCLUDE_DIR"} -c "$src" -o "$obj" &
   pids+=($!)
   objs+=("$obj")
 done

@@ -33,5 +33,7 @@ bool parseChannelCall(napi_env env, napi_callback_info info, const char* what, c
 napi_value maxPoolGrad(napi_env env, napi_callback_info info);
 napi_value batchNormForward(napi_env env, napi_callback_info info);
 napi_value batchNormBackward(napi_env env, napi_callback_info info);
+napi_value adamwUpdate(napi_env env, napi_callback_info info);
+napi_value sumSquares(napi_env env, napi_callback_info info);
 
 }  // namespace tessera

@@ -174,7 +174,8 @@ function adapterOf(p: BackendProbe): string {
   if (p.backend !== 'wasm') return 'CPU (pure JS)'
   // the native convolutions change results in the last bits (and with the thread count): run records name them
   const native = nativeStatus()
-  return native.available ? `CPU (SIMD wasm, 1 thread; oneDNN convolutions, ${native.threads} threads)` : 'CPU (SIMD wasm, 1 thread)'
+  // (the fused AdamW and norm kernels are bit-identical to the ops they replace; named so the record says what ran)
+  return native.available ? `CPU (SIMD wasm, 1 thread; oneDNN convolutions, ${native.threads} threads; native AdamW)` : 'CPU (SIMD wasm, 1 thread)'
 }
 
 /**

@@ -2,8 +2,11 @@
 // clipping. Written out in tf ops (not tf.train.adam) so its state can be checkpointed exactly and weight decay is decoupled.
 // State is keyed by owner and name (`student/blocks.0.attn.qkv.weight`): a ViT student and the context predictor use the
 // same timm-style names, and a bare-name key made them share Adam moments (or fail on shapes).
+// Where the backend registers the fused kernels (wasm with the native addon) the update and the norms run one kernel per
+// tensor (resp. one per norm) instead of the ops below, bit for bit the same (the ops stay the definition).
 import * as tf from '@tensorflow/tfjs'
 import type { McmConfig } from '../../../src-shared/contracts/train'
+import { ADAMW_KERNEL, fusedOptimizerKernel, SUM_SQUARES_KERNEL, type AdamWKernelAttrs } from './optimizer-kernels'
 import type { NamedParam, TensorBlob } from './params'
 
 export interface ParamGroup {
@@ -53,10 +56,13 @@ export class AdamW {
    * Sum of squares of `parts` as a scalar tensor. Quirk: not tf.addN — tfjs-webgpu binds all N inputs to one shader,
    * and past the adapter's maxStorageBuffersPerShaderStage (8 by default) the pipeline is invalid, the whole submit is
    * dropped and later reads return stale buffers (found on lavapipe: wrong norms, so wrong clipping). A left fold of
-   * adds sums in addN's order, so cpu stays bit-identical.
+   * adds sums in addN's order, so cpu stays bit-identical. The fused kernel (SUM_SQUARES_KERNEL) sums in this order too.
    */
   private static sumSquares(parts: readonly tf.Tensor[]): tf.Scalar {
     if (parts.length === 0) return tf.scalar(0)
+    if (fusedOptimizerKernel(SUM_SQUARES_KERNEL)) {
+      return tf.engine().runKernel(SUM_SQUARES_KERNEL, Object.fromEntries(parts.map((t, i) => [`x${i}`, t]))) as tf.Scalar
+    }
     return tf.tidy(() => parts.map((g) => tf.sum(tf.square(g))).reduce((acc, t) => tf.add(acc, t)) as tf.Scalar)
   }
 
@@ -102,6 +108,7 @@ export class AdamW {
     const { beta1: b1, beta2: b2, eps, weightDecay } = this.o
     const bc1 = 1 - b1 ** this.t
     const bc2 = 1 - b2 ** this.t
+    const fused = fusedOptimizerKernel(ADAMW_KERNEL)
     for (const g of this.groups) {
       const lr = g.lr * scale
       const clip = typeof clipBy === 'number' ? clipBy : (clipBy[g.name] ?? 1)
@@ -111,6 +118,14 @@ export class AdamW {
         const m = this.m.get(stateKey(g.name, p.name)) as tf.Variable
         const v = this.v.get(stateKey(g.name, p.name)) as tf.Variable
         tf.tidy(() => {
+          if (fused) {
+            const attrs: AdamWKernelAttrs = { b1, b2, bc1, bc2, eps, lr, weightDecay: p.decay && weightDecay > 0 ? weightDecay : 0, clip }
+            const [pNew, mNew, vNew] = tf.engine().runKernel(ADAMW_KERNEL, { param: p.variable, m, v, grad }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[]
+            m.assign(mNew as tf.Tensor)
+            v.assign(vNew as tf.Tensor)
+            p.variable.assign(pNew as tf.Tensor)
+            return
+          }
           const gc = clip === 1 ? grad : tf.mul(grad, clip)
           const mNew = tf.add(tf.mul(m, b1), tf.mul(gc, 1 - b1))
           const vNew = tf.add(tf.mul(v, b2), tf.mul(tf.square(gc), 1 - b2))

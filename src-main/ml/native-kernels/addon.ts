@@ -7,6 +7,7 @@ import { cpus } from 'node:os'
 import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { BN_GRAD_KERNEL, BN_TRAIN_KERNEL } from '../nn/batch-norm-kernels'
+import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../mcm/optimizer-kernels'
 
 /** Offsets are byte offsets into the wasm memory; params: N,H,W,Ci,Co,kh,kw,sh,sw,dh,dw,padT,padL,padB,padR,Ho,Wo. */
 export type ConvEntry = (memory: ArrayBuffer, offA: number, offB: number, offOut: number, params: Int32Array) => void
@@ -24,12 +25,16 @@ export interface NativeAddon {
   batchNormForward: HeapEntry
   /** (memory, offDy, offX, offMean, offVar, offGamma, offDx, offDGamma, offDBeta, params: rows, C, bits of eps) */
   batchNormBackward: HeapEntry
+  /** (memory, offParam, offM, offV, offGrad, offParamOut, offMOut, offVOut, params: n, flags (1 clip, 2 decay), float32 bits of clip, b1, 1-b1, b2, 1-b2, bc1, bc2, eps, wd, lr) */
+  adamwUpdate: HeapEntry
+  /** (memory, offOut, table: (byte offset, element count) of each tensor, in fold order) */
+  sumSquares(memory: ArrayBuffer, offOut: number, table: Float64Array): void
   setThreads(n: number): void
   info(): { oneDnnVersion: string; threads: number; processors: number; cpuIsa: number }
 }
 
 /** Every entry the kernels call: an addon built from older sources lacks some, and must not be half-used. */
-const ADDON_ENTRIES = ['convForward', 'convBackwardData', 'convBackwardWeights', 'maxPoolGrad', 'batchNormForward', 'batchNormBackward', 'setThreads', 'info'] as const satisfies readonly (keyof NativeAddon)[]
+const ADDON_ENTRIES = ['convForward', 'convBackwardData', 'convBackwardWeights', 'maxPoolGrad', 'batchNormForward', 'batchNormBackward', 'adamwUpdate', 'sumSquares', 'setThreads', 'info'] as const satisfies readonly (keyof NativeAddon)[]
 
 export interface NativeStatus {
   available: boolean
@@ -40,7 +45,7 @@ export interface NativeStatus {
 }
 
 /** The tfjs kernels the addon replaces on the wasm backend. */
-export const nativeKernelNames = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', BN_TRAIN_KERNEL, BN_GRAD_KERNEL] as const
+export const nativeKernelNames = ['Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', BN_TRAIN_KERNEL, BN_GRAD_KERNEL, ADAMW_KERNEL, SUM_SQUARES_KERNEL] as const
 
 const ADDON_FILE = join('native', 'dnnl', 'build', 'tessera_dnnl.node')
 

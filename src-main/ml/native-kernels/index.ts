@@ -8,6 +8,8 @@ import { nativeConv2dBackpropInputKernel } from './conv2d-backprop-input'
 import { nativeMaxPoolGradKernel } from './max-pool-grad'
 import { nativeBatchNormGradKernel } from './batch-norm-grad'
 import { nativeBatchNormTrainKernel } from './batch-norm-train'
+import { nativeAdamWKernel } from './adamw'
+import { nativeSumSquaresKernel } from './sum-squares'
 
 export { nativeKernelNames }
 
@@ -18,7 +20,8 @@ export function installNativeKernels(): NativeStatus {
   const status = nativeStatus()
   if (installed || !status.addon) return status
   for (const config of [nativeConv2dKernel(status.addon), nativeConv2dBackpropInputKernel(status.addon), nativeConv2dBackpropFilterKernel(status.addon),
-    nativeMaxPoolGradKernel(status.addon), nativeBatchNormTrainKernel(status.addon), nativeBatchNormGradKernel(status.addon)]) {
+    nativeMaxPoolGradKernel(status.addon), nativeBatchNormTrainKernel(status.addon), nativeBatchNormGradKernel(status.addon),
+    nativeAdamWKernel(status.addon), nativeSumSquaresKernel(status.addon)]) {
     if (tf.getKernel(config.kernelName, 'wasm')) tf.unregisterKernel(config.kernelName, 'wasm')
     tf.registerKernel(config)
   }

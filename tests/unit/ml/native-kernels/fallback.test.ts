@@ -37,7 +37,7 @@ describe('native kernels switched off', () => {
 describe('native addon built from older sources', () => {
   it('is not used (no half-native kernel set that fails at the first step), and the report says to rebuild it', () => {
     const before = process.env['TESSERA_NATIVE_ADDON']
-    // an addon that predates the MaxPool and BatchNorm entries
+    // an addon that predates the MaxPool, BatchNorm and optimizer entries
     const file = join(tempDir('stale-addon-'), 'tessera_dnnl.cjs')
     writeFileSync(file, 'module.exports = { convForward() {}, convBackwardData() {}, convBackwardWeights() {}, setThreads() {}, info() { return { oneDnnVersion: "2.6", threads: 1, processors: 1, cpuIsa: 7 } } }\n')
     process.env['TESSERA_NATIVE_ADDON'] = file
@@ -46,7 +46,7 @@ describe('native addon built from older sources', () => {
       const s = nativeStatus()
       expect(s.available).toBe(false)
       expect(s.addon).toBeNull()
-      expect(s.reason).toContain(`native addon ${file} is older than the sources (it has no maxPoolGrad, batchNormForward, batchNormBackward)`)
+      expect(s.reason).toContain(`native addon ${file} is older than the sources (it has no maxPoolGrad, batchNormForward, batchNormBackward, adamwUpdate, sumSquares)`)
       expect(s.reason).toContain('npm run build:native')
     } finally {
       if (before === undefined) delete process.env['TESSERA_NATIVE_ADDON']
