@@ -7,6 +7,7 @@ import { tempDir } from '../../../helpers/tmp'
 import { describeBackends, useBackend } from '../../../../src-main/ml/backend'
 import { nativeStatus, resetNativeStatus } from '../../../../src-main/ml/native-kernels/addon'
 import { nativeKernelsInstalled } from '../../../../src-main/ml/native-kernels/index'
+import { ADAMW_KERNEL, fusedOptimizerKernel, SUM_SQUARES_KERNEL } from '../../../../src-main/ml/mcm/optimizer-kernels'
 import { convCases, convResult, maxRelErr } from './conv-cases'
 
 describe('native kernels switched off', () => {
@@ -22,6 +23,8 @@ describe('native kernels switched off', () => {
       expect(wasm?.reason).toContain('convolutions on the wasm shims')
       await useBackend('wasm')
       expect(nativeKernelsInstalled()).toBe(false)
+      // the optimizer keeps its op-by-op path
+      expect(fusedOptimizerKernel(ADAMW_KERNEL) || fusedOptimizerKernel(SUM_SQUARES_KERNEL)).toBe(false)
       const c = convCases[2] as (typeof convCases)[number]
       const ref = await convResult('cpu', c, 'dw')
       const got = await convResult('wasm', c, 'dw')
