@@ -1,0 +1,59 @@
+// ResNet-18 train-mode step on the PyTorch parity fixture (formula weights @224, b2), error of features, running stats
+// and the fixture's three gradients against torch float32 and the float64 truth (tests/fixtures/torch/parity.json).
+// Usage: [TESSERA_FUSED_BATCHNORM=0|1] npx tsx scripts/bn-parity.ts [wasm|cpu]   (cpu: several minutes)
+import * as tf from '@tensorflow/tfjs'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { useBackend } from '../src-main/ml/backend'
+import { createModel } from '../src-main/ml/models/zoo'
+import { loadStateDict, tfToTorch, type StateDict } from '../src-main/ml/weights'
+import { formulaTensor } from '../tests/unit/ml/formula-weights'
+
+type Refs = { feats: number[]; stats: Record<string, number[]>; grads: Record<string, number[]> }
+const parity = JSON.parse(readFileSync(fileURLToPath(new URL('../tests/fixtures/torch/parity.json', import.meta.url)), 'utf8')) as Record<string, unknown>
+const f32: Refs = { feats: parity['resnet18_train'] as number[], stats: parity['resnet18_train_running_stats'] as Refs['stats'], grads: parity['resnet18_train_grads'] as Refs['grads'] }
+const f64: Refs = { feats: parity['resnet18_train_f64'] as number[], stats: parity['resnet18_train_running_stats_f64'] as Refs['stats'], grads: parity['resnet18_train_grads_f64'] as Refs['grads'] }
+
+/** max |a-b| / max |b| (the parity test's metric) */
+function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  let d = 0, s = 1e-12
+  for (let i = 0; i < b.length; i++) { d = Math.max(d, Math.abs((a[i] as number) - (b[i] as number))); s = Math.max(s, Math.abs(b[i] as number)) }
+  return d / s
+}
+
+async function main(): Promise<void> {
+  const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu'
+  await useBackend(backend)
+  const model = createModel('resnet18')
+  const sd: StateDict = new Map()
+  for (const p of model.params.params) sd.set(p.name, formulaTensor(p.name, p.torchShape))
+  loadStateDict(model, sd)
+  const t = formulaTensor('input', [2, 3, 224, 224])
+  const x = tf.tidy(() => tf.transpose(tf.tensor4d(t.data, [2, 3, 224, 224]), [0, 2, 3, 1]))
+  const w = formulaTensor('loss_weight', [2, 512])
+  const wT = tf.tensor2d(w.data, [2, 512])
+  let feats: Float32Array = new Float32Array(0)
+  const t0 = Date.now()
+  const { grads } = tf.variableGrads(() => {
+    const f = model.apply(x, true)
+    feats = f.dataSync() as Float32Array
+    return tf.sum(tf.mul(f, wT))
+  }, model.params.trainableVariables())
+  const ours: Refs = { feats: Array.from(feats), stats: {}, grads: {} }
+  for (const name of Object.keys(f32.stats)) ours.stats[name] = Array.from(model.params.get(name)?.variable.dataSync() ?? [])
+  for (const [name, ref] of Object.entries(f32.grads)) {
+    const p = model.params.get(name)
+    if (!p) throw new Error(`no parameter ${name}`)
+    const g = grads[p.variable.name] as tf.Tensor
+    ours.grads[name] = Array.from(tfToTorch({ shape: g.shape, data: g.dataSync() as Float32Array }, p.layout).data.slice(0, ref.length))
+  }
+  console.log(`backend ${backend}, TESSERA_FUSED_BATCHNORM=${process.env['TESSERA_FUSED_BATCHNORM'] ?? '(unset)'}, step ${Date.now() - t0} ms`)
+  console.log('tensor'.padEnd(26), 'vs torch f32'.padStart(13), 'vs f64'.padStart(11), 'torch f32 vs f64'.padStart(17))
+  const row = (name: string, a: number[], r32: number[], r64: number[]): void =>
+    console.log(name.padEnd(26), relErr(a, r32).toExponential(2).padStart(13), relErr(a, r64).toExponential(2).padStart(11), relErr(r32, r64).toExponential(2).padStart(17))
+  row('features', ours.feats, f32.feats, f64.feats)
+  for (const k of Object.keys(f32.stats)) row(k, ours.stats[k] ?? [], f32.stats[k] ?? [], f64.stats[k] ?? [])
+  for (const k of Object.keys(f32.grads)) row(k, ours.grads[k] ?? [], f32.grads[k] ?? [], f64.grads[k] ?? [])
+}
+
+void main()

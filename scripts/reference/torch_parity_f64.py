@@ -1,0 +1,73 @@
+"""Float64 truth for the ResNet-18 train-mode parity fixture (adds *_f64 fields to parity.json; float32 fields untouched).
+
+Usage:  /usr/bin/python3 scripts/reference/torch_parity_f64.py tests/fixtures/torch
+Same fixture as torch_parity.py (formula weights and input, which are float32 values, cast exactly to float64), but the
+whole forward/backward in torch float64, so it is the reference both torch float32 and Tessera are measured against.
+Also prints torch float32's own error against it (max |a-b| / max |b|, the parity test's metric) and checks that a
+fresh float32 run reproduces the committed float32 fields.
+"""
+import json
+import os
+import sys
+
+import torch
+import torch.nn as nn
+import torchvision
+
+sys.path.insert(0, os.path.dirname(__file__))
+from formula_weights import formula_tensor  # noqa: E402
+
+GRADS = ('bn1.weight', 'layer4.1.bn2.weight', 'layer1.0.conv1.weight')
+STATS = ('bn1.running_mean', 'bn1.running_var', 'layer4.1.bn2.running_var')
+
+
+def flat(t):
+    return t.detach().double().flatten().tolist()
+
+
+def train_step(dtype):
+    resnet = torchvision.models.resnet18()
+    resnet.fc = nn.Identity()
+    resnet = resnet.to(dtype)
+    sd = {k: torch.from_numpy(formula_tensor(k, tuple(v.shape))).to(v.dtype) for k, v in resnet.state_dict().items()}
+    resnet.load_state_dict(sd, strict=True)
+    resnet.train()
+    x = torch.from_numpy(formula_tensor('input', (2, 3, 224, 224))).to(dtype)
+    w = torch.from_numpy(formula_tensor('loss_weight', (2, 512))).to(dtype)
+    feats = resnet(x)
+    (feats * w).sum().backward()
+    grads = {k: flat(p.grad) for k, p in resnet.named_parameters() if k in GRADS}
+    grads['layer1.0.conv1.weight'] = grads['layer1.0.conv1.weight'][:512]
+    stats = {k: flat(v) for k, v in resnet.state_dict().items() if k in STATS}
+    return flat(feats), stats, grads
+
+
+def rel_err(a, b):
+    d = max(abs(x - y) for x, y in zip(a, b))
+    return d / max(1e-12, max(abs(y) for y in b))
+
+
+def main(out_dir):
+    torch.set_num_threads(2)
+    path = os.path.join(out_dir, 'parity.json')
+    with open(path) as f:
+        parity = json.load(f)
+    feats64, stats64, grads64 = train_step(torch.float64)
+    feats32, stats32, grads32 = train_step(torch.float32)
+    rows = [('features', feats32, feats64, parity['resnet18_train'])]
+    rows += [(k, stats32[k], stats64[k], parity['resnet18_train_running_stats'][k]) for k in STATS]
+    rows += [(k, grads32[k], grads64[k], parity['resnet18_train_grads'][k]) for k in GRADS]
+    print('%-26s %14s %14s' % ('tensor', 'f32 vs f64', 'fresh f32 vs fixture'))
+    for name, a32, a64, fixture in rows:
+        print('%-26s %14.3e %14.3e' % (name, rel_err(a32, a64), rel_err(a32, fixture)))
+    parity['resnet18_train_f64'] = feats64
+    parity['resnet18_train_running_stats_f64'] = stats64
+    parity['resnet18_train_grads_f64'] = grads64
+    parity['resnet18_train_f64_note'] = ('scripts/reference/torch_parity_f64.py: the same train step in torch float64 '
+                                         '(float32 formula weights and input cast exactly), torch %s' % torch.__version__)
+    with open(path, 'w') as f:
+        json.dump(parity, f)
+
+
+if __name__ == '__main__':
+    main(sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/torch')
