@@ -1,6 +1,7 @@
 """Float64 truth for the ResNet-18 train-mode parity fixture (adds *_f64 fields to parity.json; float32 fields untouched).
 
 Usage:  /usr/bin/python3 scripts/reference/torch_parity_f64.py tests/fixtures/torch
+        /usr/bin/python3 scripts/reference/torch_parity_f64.py --kinks   (report only, writes nothing)
 Same fixture as torch_parity.py (formula weights and input, which are float32 values, cast exactly to float64), but the
 whole forward/backward in torch float64, so it is the reference both torch float32 and Tessera are measured against.
 Also prints torch float32's own error against it (max |a-b| / max |b|, the parity test's metric) and checks that a
@@ -25,13 +26,17 @@ def flat(t):
     return t.detach().double().flatten().tolist()
 
 
-def train_step(dtype):
+def train_step(dtype, bn_outputs=None):
     resnet = torchvision.models.resnet18()
     resnet.fc = nn.Identity()
     resnet = resnet.to(dtype)
     sd = {k: torch.from_numpy(formula_tensor(k, tuple(v.shape))).to(v.dtype) for k, v in resnet.state_dict().items()}
     resnet.load_state_dict(sd, strict=True)
     resnet.train()
+    if bn_outputs is not None:
+        for name, m in resnet.named_modules():
+            if isinstance(m, nn.BatchNorm2d):
+                m.register_forward_hook(lambda m, i, o, name=name: bn_outputs.__setitem__(name, o.detach().clone()))
     x = torch.from_numpy(formula_tensor('input', (2, 3, 224, 224))).to(dtype)
     w = torch.from_numpy(formula_tensor('loss_weight', (2, 512))).to(dtype)
     feats = resnet(x)
@@ -45,6 +50,18 @@ def train_step(dtype):
 def rel_err(a, b):
     d = max(abs(x - y) for x, y in zip(a, b))
     return d / max(1e-12, max(abs(y) for y in b))
+
+
+def kinks():
+    """Per BatchNorm output: torch float32's error against float64 (max |a-b| / max |b| and max |a-b|), and how many
+    float64 activations lie within 1e-5 of 0, where float32 noise can put them on either side of the following ReLU."""
+    out32, out64 = {}, {}
+    train_step(torch.float32, out32)
+    train_step(torch.float64, out64)
+    for k, t in out64.items():
+        d = (out32[k].double() - t).abs().max().item()
+        print('%-24s f32 err %.2e (abs %.2e)  |y64| < 1e-5: %d' % (k, d / t.abs().max().item(), d, (t.abs() < 1e-5).sum().item()))
+    print('layer3.1.bn1[1,140,6,7]: f32 %.3e  f64 %.3e' % (out32['layer3.1.bn1'][1, 140, 6, 7].item(), out64['layer3.1.bn1'][1, 140, 6, 7].item()))
 
 
 def main(out_dir):
@@ -70,4 +87,8 @@ def main(out_dir):
 
 
 if __name__ == '__main__':
-    main(sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/torch')
+    torch.set_num_threads(2)
+    if sys.argv[1:] == ['--kinks']:
+        kinks()
+    else:
+        main(sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/torch')
