@@ -65,11 +65,16 @@ function isaName(code: number): string {
 
 let cached: NativeStatus | null = null
 
+/** True when the user switched the native kernels off (TESSERA_NATIVE_KERNELS=0|off|false): a choice, not a failure. */
+export function nativeSwitchedOff(): boolean {
+  const flag = process.env['TESSERA_NATIVE_KERNELS']
+  return flag === '0' || flag === 'off' || flag === 'false'
+}
+
 export function nativeStatus(): NativeStatus {
   if (cached) return cached
   const off = (reason: string): NativeStatus => ({ available: false, reason, threads: 0, addon: null })
-  const flag = process.env['TESSERA_NATIVE_KERNELS']
-  if (flag === '0' || flag === 'off' || flag === 'false') return (cached = off('native kernels switched off (TESSERA_NATIVE_KERNELS=0)'))
+  if (nativeSwitchedOff()) return (cached = off('native kernels switched off (TESSERA_NATIVE_KERNELS=0)'))
   const file = candidates().find((f) => existsSync(f))
   if (!file) return (cached = off(`native kernels not built (${ADDON_FILE} missing: run \`npm run build:native\`, needs libdnnl-dev and g++)`))
   try {

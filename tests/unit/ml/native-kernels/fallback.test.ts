@@ -40,6 +40,8 @@ describe('native kernels switched off', () => {
 describe('native addon built from older sources', () => {
   it('is not used (no half-native kernel set that fails at the first step), and the report says to rebuild it', () => {
     const before = process.env['TESSERA_NATIVE_ADDON']
+    const switchBefore = process.env['TESSERA_NATIVE_KERNELS']
+    delete process.env['TESSERA_NATIVE_KERNELS'] // the suite may run with the kernels switched off (forced-fallback run)
     // an addon that predates the MaxPool, BatchNorm and optimizer entries
     const file = join(tempDir('stale-addon-'), 'tessera_dnnl.cjs')
     writeFileSync(file, 'module.exports = { convForward() {}, convBackwardData() {}, convBackwardWeights() {}, setThreads() {}, info() { return { oneDnnVersion: "2.6", threads: 1, processors: 1, cpuIsa: 7 } } }\n')
@@ -54,6 +56,7 @@ describe('native addon built from older sources', () => {
     } finally {
       if (before === undefined) delete process.env['TESSERA_NATIVE_ADDON']
       else process.env['TESSERA_NATIVE_ADDON'] = before
+      if (switchBefore !== undefined) process.env['TESSERA_NATIVE_KERNELS'] = switchBefore
       resetNativeStatus()
     }
   })
