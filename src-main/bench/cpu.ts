@@ -1,71 +1,60 @@
 // CPU training benchmark (issue: ≥ 0.5× PyTorch on the same threads): ResNet-18 forward and train @224/@112 and the
-// MCM+KD step (ResNet-18 student @224, and the demo's shape: smallcnn 16×3 @64, 1 window, frozen BN stats) on the wasm
-// backend with the native oneDNN kernels when built (one process, native threads = all cores), and the same workloads
-// in PyTorch with the same thread count, in the same run, with ratios and both sides' peak RSS.
-// `npm run bench -- --only cpu` (--quick: 112 px train and the demo MCM step only).
+// MCM+KD step (the demo's shape, the --smoke shape, a ResNet-18 student @224; cpu-workloads.ts) on the wasm backend
+// with the native oneDNN kernels when built (one process, native threads = all cores), and the same workloads in
+// PyTorch with the same thread count. Every workload runs in its own process on each side (Tessera: cpu-child.ts;
+// PyTorch: one python process each), back to back, so each side's peak RSS is that workload's alone (process-wide
+// maxRSS, runtime included; the startup figure says how much of it the runtime is) and both sides see the same load.
+// `npm run bench -- --only cpu` (--quick: 112 px forward/train and the demo and smoke MCM+KD steps).
 import * as tf from '@tensorflow/tfjs'
 import { cpus, loadavg } from 'node:os'
-import { join } from 'node:path'
-import { McmConfig, type McmConfigInput } from '../../src-shared/contracts/train'
-import { SyntheticCohort } from '../ml/mcm/synthetic-cohort'
-import { McmTrainer } from '../ml/mcm/trainer'
-import { teacherTargets } from '../ml/mcm/targets'
-import { trainingPlan } from '../ml/mcm/windows'
-import { selectBackend } from '../ml/backend'
-import { createModel } from '../ml/models/zoo'
-import { ZooStudent } from '../ml/mcm/zoo-student'
 import { describeBackends } from '../ml/backend'
 import { nativeStatus } from '../ml/native-kernels/addon'
-import { randomBatch, torchBench, trainRate } from './ml'
-import { peakRssMiB, type BenchContext } from './harness'
+import { mcmCases, type CpuWorkload, type WorkloadResult } from './cpu-workloads'
+import { runChild, type BenchContext } from './harness'
+import { torchBench, type TorchResult } from './ml'
 
 const round2 = (v: number): number => Math.round(v * 100) / 100
 
-interface McmCase { key: string; student: 'resnet18' | 'smallcnn'; patch: number; windows: number; freezeBn: boolean }
+interface Side { rate: number; per_cpu_s: number; peak_rss_mib: number; startup_rss_mib: number; batch_build_ms?: number; parameters?: { student: number; predictor: number } }
+interface Row { what: string; unit: string; tessera: Side | { error: string }; pytorch: Side | { skipped: string } | null; ratio?: number; ratio_per_cpu_s?: number
+  /** MCM+KD: both sides' trainable parameter counts agree (student, predictor): the same models, not just the same names */
+  same_parameters?: boolean }
 
-const cpuSeconds = (): number => { const u = process.cpuUsage(); return (u.user + u.system) / 1e6 }
-
-/** Visible patches per second of McmTrainer steps (median step after the first; per CPU-second over those steps). */
-async function mcmRate(ctx: BenchContext, c: McmCase, steps: number): Promise<{ rate: number; perCpu: number }> {
-  await selectBackend('wasm')
-  const input: McmConfigInput = {
-    seed: 1, backend: 'wasm', window: { size: 4 }, batchWindows: c.windows, maxSteps: steps, checkpointEvery: 1000, freezeBnStats: c.freezeBn,
-    data: { source: 'synthetic', synthetic: { slides: 2, cols: 8, rows: 8, holes: 0, patchSize: c.patch, teacherDim: 64 } }
+/** The workloads in run order, each with the PyTorch config of the same work (null: no PyTorch counterpart). */
+function workloads(quick: boolean, threads: number, native: boolean): { w: CpuWorkload; torch: ((shape?: Record<string, unknown>) => Record<string, unknown>) | null }[] {
+  const out: ReturnType<typeof workloads> = []
+  const iters = quick ? 1 : 2
+  for (const size of quick ? [112] : [224, 112]) {
+    out.push({ w: { kind: 'forward', key: `resnet18_forward_${size}_b32`, what: `ResNet-18 forward @${size}, b32`, size, batch: 32, iters }, torch: () => ({ fwd: [[size, 32, iters]] }) })
+    // 224: two micro-batches of 16 (b32 does not fit the 4 GiB wasm heap); gradients accumulate to an effective 32
+    const micro = size >= 224 ? 16 : 32
+    const train = { kind: 'train', size, batch: 32, microBatch: micro, steps: iters } as const
+    out.push({ w: { ...train, key: `resnet18_train_${size}_eff32`, what: `ResNet-18 train @${size}, eff. batch 32 (${32 / micro} × ${micro})`, workers: 1 },
+      torch: () => ({ resnet: [[size, 32, iters]] }) })
+    if (native && threads > 1 && !quick) {
+      // the alternative use of the cores: data-parallel replicas (worker threads), each with 1-thread native kernels
+      out.push({ w: { ...train, key: `resnet18_train_${size}_eff32_${threads}workers`, what: `  same, ${threads} data-parallel workers × 1 native thread`, workers: threads, steps: 2, nativeThreads: 1 }, torch: null })
+    }
   }
-  const cfg = McmConfig.parse(input)
-  const source = new SyntheticCohort(cfg.data.synthetic)
-  const mean = [0.485, 0.456, 0.406], std = [0.229, 0.224, 0.225]
-  const model = c.student === 'resnet18' ? createModel('resnet18', { seed: 1 }) : createModel('smallcnn', { seed: 1, width: 16, depth: 3, inputSize: c.patch })
-  const stepMs: number[] = []
-  const stepCpu: number[] = []
-  let last = Date.now()
-  const trainer = new McmTrainer({
-    cfg, source, targets: teacherTargets(source, cfg), plan: trainingPlan(source.slides(), cfg), phase: 'main', studentName: c.student,
-    studentFactory: () => new ZooStudent(model, c.patch, mean, std),
-    checkpointDir: join(ctx.workDir, `cpu-mcm-${c.key}-${Date.now()}`),
-    onStep: () => { const now = Date.now(); stepMs.push(now - last); stepCpu.push(cpuSeconds()); last = now }
-  })
-  await trainer.run()
-  trainer.dispose()
-  const sorted = stepMs.slice(1).sort((a, b) => a - b)
-  const median = sorted[Math.floor(sorted.length / 2)] ?? NaN
-  const visible = c.windows * (16 - Math.round(cfg.mask.ratio * 16))
-  const cpu = (stepCpu[stepCpu.length - 1] ?? NaN) - (stepCpu[0] ?? NaN)
-  return { rate: (visible / median) * 1000, perCpu: (visible * (stepCpu.length - 1)) / cpu }
+  for (const c of mcmCases(quick)) {
+    out.push({ w: { kind: 'mcm', key: `mcm_step_${c.key}`, what: c.what, mcm: c }, torch: (shape) => ({ mcm: [[shape, c.torchIters]] }) })
+  }
+  return out
 }
 
-/** ResNet-18 eval forward images/s, wall and per CPU-second (process-wide, all threads), after one warm-up batch. */
-async function forwardRates(size: number, batch: number, iters: number): Promise<{ rate: number; perCpu: number }> {
-  await selectBackend('wasm')
-  const model = createModel('resnet18')
-  const x = tf.randomNormal([batch, size, size, 3]) as tf.Tensor4D
-  const run = async (): Promise<void> => { const y = tf.tidy(() => model.apply(x, false)); await y.data(); y.dispose() }
-  await run()
-  const t0 = performance.now(), c0 = cpuSeconds()
-  for (let i = 0; i < iters; i++) await run()
-  const out = { rate: (batch * iters) / ((performance.now() - t0) / 1000), perCpu: (batch * iters) / (cpuSeconds() - c0) }
-  x.dispose(); model.dispose()
-  return out
+function formatTable(rows: Record<string, Row>): string[] {
+  const f = (v: number | undefined): string => (v === undefined || !Number.isFinite(v) ? '—' : v >= 100 ? v.toFixed(0) : v.toFixed(2))
+  const cells = [['workload', 'unit', 'tessera', 'pytorch', 'ratio', 'tess/CPU-s', 'torch/CPU-s', 'ratio/CPU-s', 'peak RSS MiB: tess', 'torch']]
+  const notes: string[] = []
+  for (const r of Object.values(rows)) {
+    const t = 'rate' in r.tessera ? r.tessera : null, p = r.pytorch && 'rate' in r.pytorch ? r.pytorch : null
+    cells.push([r.what, r.unit, t ? f(t.rate) : 'FAILED', f(p?.rate), f(r.ratio), f(t?.per_cpu_s), f(p?.per_cpu_s), f(r.ratio_per_cpu_s), f(t?.peak_rss_mib), f(p?.peak_rss_mib)])
+    if ('error' in r.tessera) notes.push(`${r.what}: tessera failed: ${r.tessera.error}`)
+    if (r.pytorch && 'skipped' in r.pytorch) notes.push(`${r.what}: PyTorch not measured: ${r.pytorch.skipped}`)
+    if (r.same_parameters === false) notes.push(`${r.what}: NOT THE SAME MODELS: parameters tessera ${JSON.stringify(t?.parameters)}, PyTorch ${JSON.stringify(p?.parameters)}`)
+  }
+  const widths = (cells[0] as string[]).map((_, i) => Math.max(...cells.map((row) => (row[i] ?? '').length)))
+  return [...cells.map((row) => row.map((c, i) => (i === 0 ? c.padEnd(widths[i] as number) : c.padStart(widths[i] as number))).join('  ')), ...notes]
 }
 
 export async function benchCpu(ctx: BenchContext): Promise<Record<string, unknown>> {
@@ -75,72 +64,52 @@ export async function benchCpu(ctx: BenchContext): Promise<Record<string, unknow
   const figures: Record<string, unknown> = {
     cores: cpus().length, loadAverageAtStart: loadavg().map(round2), tfjs: tf.version.tfjs,
     wasm: backends.found.find((f) => f.backend === 'wasm')?.reason, threads,
-    note: 'tessera = wasm backend in ONE process (no data-parallel workers); convolutions (oneDNN) and MaxPoolGrad native with `threads` threads when built (fused BatchNorm too with TESSERA_FUSED_BATCHNORM=1), everything else single-threaded wasm. PyTorch runs with the same thread count. Ratios = tessera / PyTorch, measured back to back in this run.'
+    note: 'tessera = wasm backend in ONE process (no data-parallel workers unless named); convolutions (oneDNN), MaxPoolGrad native with `threads` threads when built (fused BatchNorm too with TESSERA_FUSED_BATCHNORM=1), everything else single-threaded wasm. PyTorch runs with the same thread count and OMP_WAIT_POLICY. Each workload runs in its own process on each side, Tessera then PyTorch back to back; peak_rss_mib = that process\'s maxRSS (runtime included; startup_rss_mib = after imports, before the workload). Ratios = tessera / PyTorch.'
   }
-  const sizes = ctx.quick ? [112] : [224, 112]
-  const ours: Record<string, number> = {}
-  const perCpu: Record<string, number> = {} // same keys: work per CPU-second of the whole process
-  for (const size of sizes) {
-    ctx.log(`cpu bench: resnet18 forward ${size}`)
-    const f = await forwardRates(size, 32, ctx.quick ? 1 : 2)
-    ours[`resnet18_forward_${size}_b32_img_s`] = round2(f.rate)
-    perCpu[`resnet18_forward_${size}_b32_img_s`] = round2(f.perCpu)
-    ctx.log(`cpu bench: resnet18 train ${size}`)
-    const batch = randomBatch({ x: [32, size, size, 3], target: [32, 512] })
-    // 224: two micro-batches of 16 (b32 does not fit the 4 GiB wasm heap); gradients accumulate to an effective 32
-    const r = await trainRate('feature-regression', { arch: 'resnet18' }, batch, 1, size >= 224 ? 16 : 32, ctx.quick ? 1 : 2)
-    ours[`resnet18_train_${size}_eff32_img_s`] = round2(r.rate)
-    perCpu[`resnet18_train_${size}_eff32_img_s`] = round2(r.ratePerCpuSecond)
-    if (native.available && threads > 1 && !ctx.quick) {
-      // the alternative use of the cores: data-parallel replicas (worker threads), each with 1-thread native kernels
-      ctx.log(`cpu bench: resnet18 train ${size}, ${threads} workers × 1 native thread`)
-      const before = process.env['TESSERA_NATIVE_THREADS']
-      process.env['TESSERA_NATIVE_THREADS'] = '1' // workers copy the environment when they start
-      try {
-        const dp = await trainRate('feature-regression', { arch: 'resnet18' }, batch, threads, size >= 224 ? 16 : 32, 2)
-        ours[`resnet18_train_${size}_eff32_${threads}workers_img_s`] = round2(dp.rate)
-      } finally {
-        if (before === undefined) delete process.env['TESSERA_NATIVE_THREADS']
-        else process.env['TESSERA_NATIVE_THREADS'] = before
-      }
+  const rows: Record<string, Row> = {}
+  const ratios: Record<string, number> = {}, ratiosPerCpu: Record<string, number> = {}
+  let torchVersion: unknown = null
+  for (const { w, torch } of workloads(ctx.quick, threads, native.available)) {
+    ctx.log(`cpu bench: ${w.key} (tessera)`)
+    const unit = w.kind === 'mcm' ? 'visible patches/s' : 'img/s'
+    const row: Row = { what: w.what, unit, tessera: { error: 'not run' }, pytorch: null }
+    rows[w.key] = row
+    let shape: Record<string, unknown> | undefined
+    try {
+      const env: Record<string, string> = w.kind === 'train' && w.nativeThreads ? { TESSERA_NATIVE_THREADS: String(w.nativeThreads) } : {}
+      const r = await runChild('cpu-child.ts', [JSON.stringify(w), ctx.workDir], env)
+      const f = r.figures as unknown as WorkloadResult & { startupRssMiB: number }
+      row.tessera = { rate: round2(f.rate), per_cpu_s: round2(f.perCpu), peak_rss_mib: r.peakRssMiB, startup_rss_mib: f.startupRssMiB,
+        ...(f.batchBuildMs !== undefined ? { batch_build_ms: round2(f.batchBuildMs) } : {}), ...(f.shape ? { parameters: f.shape.parameters } : {}) }
+      shape = f.shape as unknown as Record<string, unknown> | undefined
+    } catch (e) {
+      // a failed workload is reported as failed, never dropped or replaced by a number
+      row.tessera = { error: (e as Error).message }
+      ctx.log(`cpu bench: ${w.key} failed: ${(e as Error).message}`)
+    }
+    if (!torch || (w.kind === 'mcm' && !shape)) continue
+    ctx.log(`cpu bench: ${w.key} (PyTorch, ${threads} thread(s))`)
+    // same OpenMP wait policy as the native kernels (they set PASSIVE), so per-CPU-second figures compare work, not spinning
+    const t = await torchBench({ threads: [threads], ...torch(shape) }, { OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE' })
+    if (!('results' in t)) { row.pytorch = t; continue }
+    torchVersion ??= { torch: t.torch, torchvision: t.torchvision }
+    const res = t.results[0] as TorchResult | undefined
+    const rate = res?.images_per_s ?? res?.visible_patches_per_s
+    if (!res || !rate) { row.pytorch = { skipped: 'PyTorch returned no result' }; continue }
+    row.pytorch = { rate: round2(rate), per_cpu_s: round2(res.units_per_cpu_s ?? NaN), peak_rss_mib: res.peak_rss_mib ?? NaN, startup_rss_mib: t.startup_rss_mib ?? NaN,
+      ...(res.parameters ? { parameters: res.parameters } : {}) }
+    if (w.kind === 'mcm' && 'rate' in row.tessera) row.same_parameters = JSON.stringify(row.tessera.parameters) === JSON.stringify(res.parameters)
+    if ('rate' in row.tessera) {
+      row.ratio = ratios[`${w.key}_vs_torch`] = round2(row.tessera.rate / rate)
+      if (res.units_per_cpu_s) row.ratio_per_cpu_s = ratiosPerCpu[`${w.key}_vs_torch`] = round2(row.tessera.per_cpu_s / res.units_per_cpu_s)
     }
   }
-  const mcmCases: McmCase[] = [
-    ...(ctx.quick ? [] : [{ key: 'resnet18_224_2win', student: 'resnet18', patch: 224, windows: 2, freezeBn: false } as McmCase]),
-    { key: 'demo_smallcnn_64_1win', student: 'smallcnn', patch: 64, windows: 1, freezeBn: true }
-  ]
-  for (const c of mcmCases) {
-    ctx.log(`cpu bench: MCM+KD step ${c.key}`)
-    const m = await mcmRate(ctx, c, c.student === 'resnet18' ? 4 : 12)
-    ours[`mcm_step_${c.key}_visible_patches_s`] = round2(m.rate)
-    perCpu[`mcm_step_${c.key}_visible_patches_s`] = round2(m.perCpu)
-  }
-  ours['peak_rss_mib'] = peakRssMiB()
-  figures['tessera'] = ours
-  figures['tesseraPerCpuSecond'] = perCpu
-  ctx.log(`cpu bench: PyTorch with ${threads} thread(s)`)
-  const torch = await torchBench({ threads: [threads], resnet: sizes.map((s) => [s, 32, ctx.quick ? 1 : 2]), fwd: sizes.map((s) => [s, 32, ctx.quick ? 1 : 2]),
-    mcm: mcmCases.map((c) => [c.student, c.patch, c.windows, c.student === 'resnet18' ? 3 : 10, c.freezeBn]) },
-  // same OpenMP wait policy as the native kernels (they set PASSIVE), so per-CPU-second figures compare work, not spinning
-  { OMP_WAIT_POLICY: process.env['OMP_WAIT_POLICY'] ?? 'PASSIVE' })
-  figures['pytorch'] = torch
-  if ('results' in torch) {
-    const ratios: Record<string, number> = {}
-    const ratiosPerCpu: Record<string, number> = {}
-    for (const r of torch.results) {
-      const key = r.what === 'resnet18_train' ? `resnet18_train_${r.size}_eff32_img_s`
-        : r.what === 'resnet18_forward' ? `resnet18_forward_${r.size}_b32_img_s`
-          : r.what === 'mcm_step' ? `mcm_step_${mcmCases.find((c) => c.student === r.student && c.patch === r.size)?.key ?? '?'}_visible_patches_s` : ''
-      const theirs = r.images_per_s ?? r.visible_patches_per_s
-      const mine = ours[key]
-      if (mine && theirs) ratios[key.replace(/_(img|visible_patches)_s$/, '_vs_torch')] = round2(mine / theirs)
-      const mineCpu = perCpu[key]
-      if (mineCpu && r.units_per_cpu_s) ratiosPerCpu[key.replace(/_(img|visible_patches)_s$/, '_vs_torch')] = round2(mineCpu / r.units_per_cpu_s)
-    }
-    figures['ratios'] = ratios
-    // per CPU-second (process-wide, both sides OMP_WAIT_POLICY=PASSIVE): less distorted by other load than wall time
-    figures['ratiosPerCpuSecond'] = ratiosPerCpu
-  }
+  figures['pytorch'] = torchVersion ?? 'not run (see workloads)'
+  figures['workloads'] = rows
+  figures['ratios'] = ratios
+  // per CPU-second (process-wide, both sides OMP_WAIT_POLICY=PASSIVE): less distorted by other load than wall time
+  figures['ratiosPerCpuSecond'] = ratiosPerCpu
+  figures['table'] = formatTable(rows)
   figures['loadAverageAtEnd'] = loadavg().map(round2)
   return figures
 }

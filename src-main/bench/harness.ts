@@ -38,24 +38,36 @@ export function peakRssMiB(): number {
   return Math.round(process.resourceUsage().maxRSS / 1024)
 }
 
-/** Run one entry in its own child process so its peak RSS is its own (maxRSS never goes down in a process). */
-function runIsolated(name: string, ctx: BenchContext): Promise<{ figures: Record<string, unknown>; peakRssMiB: number }> {
+/** What a benchmark child process sends back (run-one.ts, cpu-child.ts): one message, then it exits. */
+export interface ChildReply { ok: boolean; figures?: Record<string, unknown>; peakRssMiB?: number; error?: string }
+
+/**
+ * Run a bench module (a .ts file next to this one) in its own child process and wait for its one reply, so the peak RSS
+ * it reports is its own (maxRSS never goes down in a process). `env` adds to this process's environment.
+ */
+export function runChild(file: string, args: string[], env: Record<string, string> = {}): Promise<{ figures: Record<string, unknown>; peakRssMiB: number }> {
   const here = dirname(fileURLToPath(import.meta.url))
-  const child = fork(join(here, 'run-one.ts'), [name, ctx.quick ? 'quick' : 'full', ctx.workDir], {
+  const child = fork(join(here, file), args, {
     execArgv: tsxImportArgs(),
+    env: { ...process.env, ...env },
     stdio: ['ignore', 'inherit', 'inherit', 'ipc']
   })
   return new Promise((resolve, reject) => {
     let settled = false
-    child.on('message', (m: { ok: boolean; figures?: Record<string, unknown>; peakRssMiB?: number; error?: string }) => {
+    child.on('message', (m: ChildReply) => {
       settled = true
       if (m.ok) resolve({ figures: m.figures ?? {}, peakRssMiB: m.peakRssMiB ?? 0 })
       else reject(new Error(m.error ?? 'failed'))
     })
     child.on('exit', (code, signal) => {
-      if (!settled) reject(new Error(`benchmark process stopped (${signal ?? `exit code ${code}`})`))
+      if (!settled) reject(new Error(`benchmark process ${file} stopped (${signal ?? `exit code ${code}`})`))
     })
   })
+}
+
+/** Run one entry in its own child process so its peak RSS is its own. */
+function runIsolated(name: string, ctx: BenchContext): Promise<{ figures: Record<string, unknown>; peakRssMiB: number }> {
+  return runChild('run-one.ts', [name, ctx.quick ? 'quick' : 'full', ctx.workDir])
 }
 
 export async function runBenchmarks(names: string[], ctx: BenchContext, outFile: string): Promise<BenchReport> {
@@ -87,7 +99,11 @@ export function formatReport(report: BenchReport): string {
       continue
     }
     lines.push(`${name} (${r.seconds.toFixed(1)} s, peak RSS ${r.peakRssMiB} MiB)`)
-    for (const [k, v] of Object.entries(r.figures)) lines.push(`  ${k.padEnd(44)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    for (const [k, v] of Object.entries(r.figures)) {
+      // a list of strings is a pre-formatted table (cpu bench): one line each
+      if (Array.isArray(v) && v.every((l) => typeof l === 'string')) lines.push(`  ${k}:`, ...v.map((l) => `    ${l}`))
+      else lines.push(`  ${k.padEnd(44)} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`)
+    }
   }
   return lines.join('\n')
 }

@@ -53,16 +53,18 @@ export async function trainRate(task: string, options: Record<string, unknown>, 
   }
 }
 
-export interface TorchResult { what: string; threads: number; size?: number; batch?: number; student?: string; images_per_s?: number; sequences_per_s?: number; visible_patches_per_s?: number; units_per_cpu_s?: number; peak_rss_mib?: number }
+export interface TorchResult { what: string; threads: number; key?: string; size?: number; batch?: number; student?: string; visible?: number; images_per_s?: number; sequences_per_s?: number; visible_patches_per_s?: number; units_per_cpu_s?: number; peak_rss_mib?: number; parameters?: { student: number; predictor: number } }
 
-export function torchBench(cfg: Record<string, unknown>, env: Record<string, string> = {}): Promise<{ torch: string; results: TorchResult[] } | { skipped: string }> {
+export interface TorchReport { torch: string; torchvision?: string; results: TorchResult[]; startup_rss_mib?: number }
+
+export function torchBench(cfg: Record<string, unknown>, env: Record<string, string> = {}): Promise<TorchReport | { skipped: string }> {
   const python = '/usr/bin/python3'
   const script = fileURLToPath(new URL('../../scripts/reference/bench_torch.py', import.meta.url))
   if (!existsSync(python) || !existsSync(script)) return Promise.resolve({ skipped: `${python} or ${script} missing` })
   return new Promise((resolve) => {
     execFile(python, [script, JSON.stringify(cfg)], { maxBuffer: 1 << 20, timeout: 15 * 60_000, env: { ...process.env, ...env } }, (err, stdout, stderr) => {
       if (err) resolve({ skipped: `PyTorch bench failed (python3-torch installed?): ${(stderr || err.message).split('\n').slice(-3).join(' ')}` })
-      else resolve(JSON.parse(stdout) as { torch: string; results: TorchResult[] })
+      else resolve(JSON.parse(stdout) as TorchReport)
     })
   })
 }
