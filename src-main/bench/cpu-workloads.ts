@@ -20,6 +20,7 @@ import { McmTrainer } from '../ml/mcm/trainer'
 import { trainingPlan } from '../ml/mcm/windows'
 import { ZooStudent } from '../ml/mcm/zoo-student'
 import { createModel } from '../ml/models/zoo'
+import { peakRssMiB } from './harness'
 import { randomBatch, trainRate } from './ml'
 
 /** The student/teacher part of a demo model spec that decides its shape. */
@@ -106,6 +107,9 @@ export interface WorkloadResult {
   shape?: McmShape
   /** for MCM cases: median ms to build one step's batch (inside the step on Tessera's side only) */
   batchBuildMs?: number
+  /** for MCM cases: the process's peak RSS at the last step, before the trainer's final checkpoint (which holds every
+   * weight and Adam moment in JS once more, ~3 × the parameters: PyTorch's side writes none) */
+  stepsPeakRssMiB?: number
 }
 
 /** What PyTorch needs to run the same MCM+KD step (scripts/reference/bench_torch.py mcm_step), snake_case for Python. */
@@ -171,12 +175,12 @@ async function mcm(c: McmCase, workDir: string): Promise<WorkloadResult> {
   const model = createModel(c.student.arch, { seed: 1, inputSize: c.patch, ...(c.student.width ? { width: c.student.width } : {}), ...(c.student.depth ? { depth: c.student.depth } : {}) })
   const targets = teacherTargets(source, cfg)
   const stepMs: number[] = [], stepCpu: number[] = []
-  let last = Date.now()
+  let last = Date.now(), stepsPeak = NaN
   const trainer = new McmTrainer({
     cfg, source, targets, plan: trainingPlan(source.slides(), cfg), phase: 'main', studentName: c.student.arch,
     studentFactory: () => new ZooStudent(model, c.patch, mean, std),
     checkpointDir: join(workDir, `cpu-mcm-${c.key}-${Date.now()}`),
-    onStep: () => { const now = Date.now(); stepMs.push(now - last); stepCpu.push(cpuSeconds()); last = now }
+    onStep: () => { const now = Date.now(); stepMs.push(now - last); stepCpu.push(cpuSeconds()); stepsPeak = peakRssMiB(); last = now }
   })
   if (trainer.totalSteps < c.steps) throw new Error(`MCM case ${c.key}: the synthetic plan holds ${trainer.totalSteps} steps, not ${c.steps}`)
   const shape = mcmShape(c, cfg, trainer.models, targets.space.dim)
@@ -197,7 +201,7 @@ async function mcm(c: McmCase, workDir: string): Promise<WorkloadResult> {
   const median = sorted[Math.floor(sorted.length / 2)] ?? NaN
   const visible = visiblePerStep(cfg)
   const cpu = (stepCpu[stepCpu.length - 1] ?? NaN) - (stepCpu[0] ?? NaN)
-  return { rate: (visible / median) * 1000, perCpu: (visible * (stepCpu.length - 1)) / cpu, shape, batchBuildMs: buildMs.sort((a, b) => a - b)[1] as number }
+  return { rate: (visible / median) * 1000, perCpu: (visible * (stepCpu.length - 1)) / cpu, shape, batchBuildMs: buildMs.sort((a, b) => a - b)[1] as number, stepsPeakRssMiB: stepsPeak }
 }
 
 export function runWorkload(w: CpuWorkload, workDir: string): Promise<WorkloadResult> {

@@ -15,7 +15,10 @@ import { torchBench, type TorchResult } from './ml'
 
 const round2 = (v: number): number => Math.round(v * 100) / 100
 
-interface Side { rate: number; per_cpu_s: number; peak_rss_mib: number; startup_rss_mib: number; batch_build_ms?: number; parameters?: { student: number; predictor: number } }
+interface Side {
+  rate: number; per_cpu_s: number; peak_rss_mib: number; startup_rss_mib: number
+  /** MCM+KD, Tessera: peak_rss_mib is at the last step; this one includes the final checkpoint */
+  process_peak_rss_mib?: number; batch_build_ms?: number; parameters?: { student: number; predictor: number } }
 interface Row { what: string; unit: string; tessera: Side | { error: string }; pytorch: Side | { skipped: string } | null; ratio?: number; ratio_per_cpu_s?: number
   /** MCM+KD: both sides' trainable parameter counts agree (student, predictor): the same models, not just the same names */
   same_parameters?: boolean }
@@ -79,7 +82,9 @@ export async function benchCpu(ctx: BenchContext): Promise<Record<string, unknow
       const env: Record<string, string> = w.kind === 'train' && w.nativeThreads ? { TESSERA_NATIVE_THREADS: String(w.nativeThreads) } : {}
       const r = await runChild('cpu-child.ts', [JSON.stringify(w), ctx.workDir], env)
       const f = r.figures as unknown as WorkloadResult & { startupRssMiB: number }
-      row.tessera = { rate: round2(f.rate), per_cpu_s: round2(f.perCpu), peak_rss_mib: r.peakRssMiB, startup_rss_mib: f.startupRssMiB,
+      const steps = f.stepsPeakRssMiB
+      row.tessera = { rate: round2(f.rate), per_cpu_s: round2(f.perCpu), peak_rss_mib: steps ?? r.peakRssMiB, startup_rss_mib: f.startupRssMiB,
+        ...(steps !== undefined ? { process_peak_rss_mib: r.peakRssMiB } : {}),
         ...(f.batchBuildMs !== undefined ? { batch_build_ms: round2(f.batchBuildMs) } : {}), ...(f.shape ? { parameters: f.shape.parameters } : {}) }
       shape = f.shape as unknown as Record<string, unknown> | undefined
     } catch (e) {

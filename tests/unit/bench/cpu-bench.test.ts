@@ -68,12 +68,12 @@ describe('cpu bench: MCM+KD cases', () => {
     expect(s.parameters.student).toBeGreaterThan(20_000)
   })
 
-  it.skipIf(!hasTorch)('PyTorch builds the same student and predictor (parameter counts) for the demo and smoke shapes', () => {
-    for (const c of [demo, smoke]) {
-      const s = shapeOf(c)
-      const out = JSON.parse(execFileSync(python, [script, JSON.stringify({ threads: [1], mcm: [[s, 0]] })], { encoding: 'utf8' })) as { results: { parameters: unknown }[] }
-      expect(out.results[0]?.parameters, c.key).toEqual(s.parameters)
-    }
+  it.skipIf(!hasTorch)('PyTorch builds the same student and predictor (parameter counts) for every MCM+KD case', () => {
+    const shapes = mcmCases(false).map(shapeOf)
+    // iterations 0: PyTorch builds the models and counts, no step
+    const out = JSON.parse(execFileSync(python, [script, JSON.stringify({ threads: [1], mcm: shapes.map((s) => [s, 0]) })], { encoding: 'utf8' })) as { results: { key: string; parameters: unknown }[] }
+    expect(out.results.map((r) => r.key)).toEqual(shapes.map((s) => s.key))
+    shapes.forEach((s, i) => expect(out.results[i]?.parameters, s.key).toEqual(s.parameters))
   })
 })
 
