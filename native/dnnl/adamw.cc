@@ -3,12 +3,13 @@
 // to it on tfjs-wasm: every tf op rounds to float32 (here: each float operation, no excess precision on x86-64 SSE),
 // the JS-number scalars arrive as the float32 values tfjs makes of them, sqrt is correctly rounded in both, and this
 // file is compiled with -ffp-contract=off (a fused multiply-add would skip a rounding). Elementwise, so any thread split
-// gives the same bits.
+// gives the same bits; workers compute in the calling thread's MXCSR (fp_env.h), as wasm does on that thread.
 #include <omp.h>
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 #include "conv_common.h"
+#include "fp_env.h"
 #include "heap_args.h"
 
 namespace tessera {
@@ -70,10 +71,15 @@ napi_value adamwUpdate(napi_env env, napi_callback_info info) {
     // and up); below 256 K elements the wake-up costs more than it saves
     const int nthr = n < (1 << 18) ? 1 : threads();
     const int64_t chunk = (n + nthr - 1) / nthr;
-#pragma omp parallel for num_threads(nthr) schedule(static, 1)
-    for (int t = 0; t < nthr; t++) {
-      const int64_t from = t * chunk, to = std::min<int64_t>(n, from + chunk);
-      if (from < to) fn(s, ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], from, to);
+    const unsigned csr = _mm_getcsr();
+#pragma omp parallel num_threads(nthr)
+    {
+      const ScopedMxcsr env(csr);
+#pragma omp for schedule(static, 1)
+      for (int t = 0; t < nthr; t++) {
+        const int64_t from = t * chunk, to = std::min<int64_t>(n, from + chunk);
+        if (from < to) fn(s, ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], from, to);
+      }
     }
   });
 }

@@ -2,26 +2,46 @@
 // tf-op path (src-main/ml/mcm/optimizer.ts sumSquares on tfjs-wasm): per tensor, tf.square rounds each x*x to float32
 // and tfjs-wasm's Sum adds them one by one in a float32 accumulator starting at 0, in memory order; the per-tensor sums
 // are then folded left to right with float32 adds. So the result is bit-identical to it. The per-tensor sums are
-// sequential chains (the order is the contract), so threads split the tensors, not a tensor; the fold stays in order.
-// Compiled with -ffp-contract=off (no fused multiply-add).
+// sequential chains (the order is the contract), so threads split the tensors, not a tensor, and one thread runs
+// several chains at once; the fold stays in order.
+// Compiled with -ffp-contract=off (no fused multiply-add); workers compute in the calling thread's MXCSR (fp_env.h).
 #include <omp.h>
 #include <algorithm>
 #include <numeric>
 #include <string>
 #include <vector>
 #include "conv_common.h"
+#include "fp_env.h"
 #include "heap_args.h"
 
 namespace tessera {
 
 namespace {
-float sumOfSquares(const float* __restrict x, int64_t n) {
-  float sum = 0;
-  for (int64_t i = 0; i < n; i++) {
-    const float sq = x[i] * x[i];
-    sum += sq;
+// Up to kChains tensors summed in lockstep: each keeps its own sequential float32 chain (so its own order), but the
+// independent chains overlap in the pipeline, where one chain waits an add's latency per element.
+constexpr size_t kChains = 8;
+
+void sumsOfSquares(const float* const* x, const int64_t* n, size_t count, float* sums) {
+  float acc[kChains] = {};
+  int64_t common = n[0];
+  for (size_t k = 1; k < count; k++) common = std::min(common, n[k]);
+  if (count == kChains) {
+    for (int64_t i = 0; i < common; i++) {
+      for (size_t k = 0; k < kChains; k++) {
+        const float sq = x[k][i] * x[k][i];
+        acc[k] += sq;
+      }
+    }
+  } else {
+    common = 0;
   }
-  return sum;
+  for (size_t k = 0; k < count; k++) {  // the rest of each chain (all of it for a short group), in order
+    for (int64_t i = common; i < n[k]; i++) {
+      const float sq = x[k][i] * x[k][i];
+      acc[k] += sq;
+    }
+    sums[k] = acc[k];
+  }
 }
 
 napi_value fail(napi_env env, const std::string& msg) {
@@ -69,11 +89,26 @@ napi_value sumSquares(napi_env env, napi_callback_info info) {
     std::iota(order.begin(), order.end(), size_t{0});
     std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return ns[a] > ns[b]; });
     const int64_t total = std::accumulate(ns.begin(), ns.end(), int64_t{0});
-    const int nthr = total < (1 << 18) || count < 2 ? 1 : threads();
-#pragma omp parallel for num_threads(nthr) schedule(dynamic, 1)
-    for (int64_t k = 0; k < static_cast<int64_t>(count); k++) {
-      const size_t i = order[static_cast<size_t>(k)];
-      sums[i] = sumOfSquares(xs[i], ns[i]);
+    // groups of kChains consecutive tensors in size order (ResNet's are mostly equal in fours and more)
+    const int64_t groups = static_cast<int64_t>((count + kChains - 1) / kChains);
+    const int nthr = total < (1 << 18) ? 1 : static_cast<int>(std::min<int64_t>(threads(), groups));
+    const unsigned csr = _mm_getcsr();
+#pragma omp parallel num_threads(nthr)
+    {
+      const ScopedMxcsr env(csr);
+#pragma omp for schedule(dynamic, 1)
+      for (int64_t gi = 0; gi < groups; gi++) {
+        const size_t from = static_cast<size_t>(gi) * kChains, m = std::min(kChains, count - from);
+        const float* gx[kChains];
+        int64_t gn[kChains];
+        float gs[kChains];
+        for (size_t k = 0; k < m; k++) {
+          gx[k] = xs[order[from + k]];
+          gn[k] = ns[order[from + k]];
+        }
+        sumsOfSquares(gx, gn, m, gs);
+        for (size_t k = 0; k < m; k++) sums[order[from + k]] = gs[k];
+      }
     }
     float acc = sums[0];
     for (size_t i = 1; i < count; i++) acc = acc + sums[i];  // the left fold of tf.add

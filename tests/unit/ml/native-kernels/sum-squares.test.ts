@@ -1,13 +1,25 @@
 // Fused sum of squares (native kernel on wasm) against the optimizer's op-by-op norms (Square + Sum per tensor, a left
 // fold of Adds) on the same backend, bit for bit: the squared global norm and the per-group norms, odd sizes, one
-// tensor and many, values over 40 orders of magnitude (the float32 summation order shows in the result).
+// tensor and many (equal and unequal sizes), values over 40 orders of magnitude (the float32 summation order shows in the result).
 import * as tf from '@tensorflow/tfjs'
 import { describe, expect } from 'vitest'
 import { AdamW } from '../../../../src-main/ml/mcm/optimizer'
 import { SUM_SQUARES_KERNEL } from '../../../../src-main/ml/mcm/optimizer-kernels'
 import { McmConfig } from '../../../../src-shared/contracts/train'
-import { itNative } from './conv-cases'
-import { bits, gradsFor, kernelsOf, makeParams, withoutKernel } from './optimizer-cases'
+import { itNative, rand } from './conv-cases'
+import { bits, gradsFor, kernelsOf, makeParams, wideValues, withoutKernel } from './optimizer-cases'
+
+// many tensors, as a ResNet's: equal sizes (the kernel sums up to 8 in lockstep), unequal ones, a large one (threads)
+const manySizes = [4099, 4099, 4099, 4099, 4099, 4099, 4099, 4099, 4099, 300_001, 77, 1, 2048, 2047, 2049, 64, 64, 64, 9]
+
+/**
+ * Eight equal tensors (one lockstep group) where only the one at `main` matters: the others are ~2^-30 small, so the
+ * fold returns that tensor's own float32 chain bit for bit (a total over many similar sums would absorb a last-bit
+ * difference). A fused multiply-add or another order changes about 30 % of such chains; 16 of them are checked.
+ */
+function lockstepSet(main: number, seed: number): tf.NamedTensorMap {
+  return Object.fromEntries(Array.from({ length: 8 }, (_, k) => [`t${k}`, tf.tensor(rand(515, 7000 + 10 * seed + k).map((x) => (k === main ? x : x * 2 ** -30)))]))
+}
 
 async function norms(): Promise<{ global: Float32Array[]; groups: Float32Array[]; kernels: Set<string> }> {
   const params = makeParams()
@@ -23,6 +35,13 @@ async function norms(): Promise<{ global: Float32Array[]; groups: Float32Array[]
       const sq = AdamW.squaredNorm(g)
       global.push((await sq.data()) as Float32Array)
       sq.dispose()
+    }
+    const sets = [Object.fromEntries(manySizes.map((n, i) => [`t${i}`, tf.tensor(wideValues(n, 50 * step + i))])),
+      ...(step === 0 ? Array.from({ length: 16 }, (_, i) => lockstepSet(i % 8, i)) : [])]
+    for (const set of sets) {
+      const sq = AdamW.squaredNorm(set)
+      global.push((await sq.data()) as Float32Array)
+      tf.dispose([sq, ...Object.values(set)])
     }
     if (step === 0) kernels = await kernelsOf(() => tf.dispose(opt.groupSquaredNorms(grads)))
     const byGroup = opt.groupSquaredNorms(grads)
