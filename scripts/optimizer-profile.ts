@@ -2,12 +2,14 @@
 // `npx tsx scripts/optimizer-profile.ts [model=resnet18] [reps=7]`. Per rep: the group's squared gradient norm (read
 // back) and one AdamW update with clipping and weight decay, on the model's real parameter shapes and random gradients.
 // The two paths alternate (fused, op-by-op, fused, op-by-op) so a shared machine's load hits both; prints min and median.
+// Then the data-parallel trainer's Adam (FusedAdamOptimizer) against tf.train.adam on the same shapes.
 import * as tf from '@tensorflow/tfjs'
 import { loadavg } from 'node:os'
 import { useBackend } from '../src-main/ml/backend'
 import { AdamW } from '../src-main/ml/mcm/optimizer'
 import { ADAMW_KERNEL, SUM_SQUARES_KERNEL } from '../src-main/ml/mcm/optimizer-kernels'
 import { createModel } from '../src-main/ml/models/zoo'
+import { FusedAdamOptimizer } from '../src-main/ml/train/fused-adam'
 import { McmConfig } from '../src-shared/contracts/train'
 
 async function main(): Promise<void> {
@@ -43,6 +45,17 @@ async function main(): Promise<void> {
     return `min ${(s[0] ?? NaN).toFixed(1)} / median ${(s[Math.floor(s.length / 2)] ?? NaN).toFixed(1)} ms`
   }
   for (const [mode, t] of Object.entries(times)) console.log(`${mode}: norm ${stat(t.norm)}; AdamW update ${stat(t.apply)}`)
+  const adams: Record<string, number[]> = { FusedAdamOptimizer: [], 'tf.train.adam': [] }
+  const opts = { FusedAdamOptimizer: new FusedAdamOptimizer(1e-4, 0.9, 0.999, 1e-8), 'tf.train.adam': tf.train.adam(1e-4, 0.9, 0.999, 1e-8) }
+  for (const mode of ['FusedAdamOptimizer', 'tf.train.adam', 'FusedAdamOptimizer', 'tf.train.adam'] as const) {
+    for (let i = 0; i < reps; i++) {
+      const opt: tf.Optimizer = opts[mode], t0 = performance.now()
+      opt.applyGradients(grads)
+      tf.tidy(() => tf.sum(vars[0] as tf.Variable).dataSync())
+      adams[mode]?.push(performance.now() - t0)
+    }
+  }
+  for (const [mode, t] of Object.entries(adams)) console.log(`${mode}: update ${stat(t)}`)
   console.log(`load ${loadavg().map((v) => v.toFixed(2)).join(' ')}`)
 }
 
