@@ -3,7 +3,7 @@
 // and tfjs-wasm's Sum adds them one by one in a float32 accumulator starting at 0, in memory order; the per-tensor sums
 // are then folded left to right with float32 adds. So the result is bit-identical to it. The per-tensor sums are
 // sequential chains (the order is the contract), so threads split the tensors, not a tensor, and one thread runs
-// several chains at once; the fold stays in order.
+// up to 8 chains at once; the fold stays in order.
 // Compiled with -ffp-contract=off (no fused multiply-add); workers compute in the calling thread's MXCSR (fp_env.h).
 #include <omp.h>
 #include <algorithm>
@@ -21,27 +21,43 @@ namespace {
 // independent chains overlap in the pipeline, where one chain waits an add's latency per element.
 constexpr size_t kChains = 8;
 
+// Advances the first K chains over elements [from, to).
+template <size_t K>
+void lockstep(const float* const* x, float* acc, int64_t from, int64_t to) {
+  float a[K];
+  for (size_t k = 0; k < K; k++) a[k] = acc[k];
+  for (int64_t i = from; i < to; i++) {
+    for (size_t k = 0; k < K; k++) {
+      const float sq = x[k][i] * x[k][i];
+      a[k] += sq;
+    }
+  }
+  for (size_t k = 0; k < K; k++) acc[k] = a[k];
+}
+
+// x, n: up to kChains tensors, longest first. In phases: all chains up to the shortest one's end, then the rest up to
+// the next shortest, and so on (the active chains are always a prefix).
 void sumsOfSquares(const float* const* x, const int64_t* n, size_t count, float* sums) {
   float acc[kChains] = {};
-  int64_t common = n[0];
-  for (size_t k = 1; k < count; k++) common = std::min(common, n[k]);
-  if (count == kChains) {
-    for (int64_t i = 0; i < common; i++) {
-      for (size_t k = 0; k < kChains; k++) {
-        const float sq = x[k][i] * x[k][i];
-        acc[k] += sq;
-      }
+  size_t active = count;
+  int64_t pos = 0;
+  while (active > 0 && n[active - 1] == pos) active--;
+  while (active > 0) {
+    const int64_t end = n[active - 1];
+    switch (active) {
+      case 1: lockstep<1>(x, acc, pos, end); break;
+      case 2: lockstep<2>(x, acc, pos, end); break;
+      case 3: lockstep<3>(x, acc, pos, end); break;
+      case 4: lockstep<4>(x, acc, pos, end); break;
+      case 5: lockstep<5>(x, acc, pos, end); break;
+      case 6: lockstep<6>(x, acc, pos, end); break;
+      case 7: lockstep<7>(x, acc, pos, end); break;
+      default: lockstep<kChains>(x, acc, pos, end); break;
     }
-  } else {
-    common = 0;
+    pos = end;
+    while (active > 0 && n[active - 1] == pos) active--;
   }
-  for (size_t k = 0; k < count; k++) {  // the rest of each chain (all of it for a short group), in order
-    for (int64_t i = common; i < n[k]; i++) {
-      const float sq = x[k][i] * x[k][i];
-      acc[k] += sq;
-    }
-    sums[k] = acc[k];
-  }
+  for (size_t k = 0; k < count; k++) sums[k] = acc[k];
 }
 
 napi_value fail(napi_env env, const std::string& msg) {
