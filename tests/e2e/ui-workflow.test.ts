@@ -285,7 +285,8 @@ describe.runIf(enabled)('workstation UI', () => {
     await page.getByTestId('eval-form').waitFor()
     // no model is chosen yet: the run button stays disabled; the two labelled slides are counted
     await expect(page.getByTestId('eval-start').isDisabled()).resolves.toBe(true)
-    await expect(page.getByTestId('eval-form').textContent()).resolves.toContain('2 labelled slides')
+    // (the label list loads after the form appears: wait for it, do not read the first render)
+    await expect.poll(() => page.getByTestId('eval-form').textContent()).toContain('2 labelled slides')
     await screenshot(page, 'ui-09-evaluation')
     await page.getByTestId('nav-Models').click()
     // the fine-tuned output of the training run is registered in the zoo with its weight hash

@@ -7,7 +7,7 @@ import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { useBackend } from '../../../src-main/ml/backend'
-import { nativeStatus } from '../../../src-main/ml/native-kernels/addon'
+import { itWithNativeAddon } from '../../helpers/native'
 import { fusedBatchNormAvailable } from '../../../src-main/ml/nn/batch-norm-kernels'
 import { createModel } from '../../../src-main/ml/models/zoo'
 import { exportStateDict, loadStateDict, tfToTorch, type StateDict } from '../../../src-main/ml/weights'
@@ -75,13 +75,6 @@ function trainStep(): TrainResult {
   return out
 }
 
-/** `it` where the native addon is built (the fused kernels need it); a skip with the reason otherwise, a failure in CI. */
-function itNativeParity(name: string, fn: () => Promise<void>): void {
-  const status = nativeStatus()
-  if (status.available) it(name, fn)
-  else if (process.env['CI']) it(name, () => { throw new Error(`native kernels unavailable in CI: ${status.reason}`) })
-  else it.skip(`${name} (${status.reason})`, async () => {})
-}
 
 describe('PyTorch parity (wasm backend)', () => {
   beforeAll(async () => { await useBackend('wasm') })
@@ -133,7 +126,7 @@ describe('PyTorch parity (wasm backend)', () => {
   // +2.3e-6 (ReLU kink) while every float32 path's error on that layer reaches 1e-5 (torch's own: 1.2e-5); the fused
   // path's rounding lands it at −1.0e-6, the ReLU drops its gradient and those two gradients move 1 % (docs/cpu-profile.md
   // §3c). That is why the fused path is not the default; everything downstream of that activation is checked here.
-  itNativeParity('ResNet-18 train mode with the fused BatchNorm: features, running stats and layer4 gradient match torch', async () => {
+  itWithNativeAddon('ResNet-18 train mode with the fused BatchNorm: features, running stats and layer4 gradient match torch', async () => {
     const before = process.env['TESSERA_FUSED_BATCHNORM']
     process.env['TESSERA_FUSED_BATCHNORM'] = '1'
     try {

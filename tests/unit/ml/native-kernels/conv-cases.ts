@@ -1,9 +1,8 @@
 // Shared helpers of the native-kernel tests: the conv shapes of ResNet-18/50 and ViT-S/16 (real channels, kernels,
 // strides and paddings; spatial size and batch cut down so the pure-JS cpu reference stays fast) and a comparison.
 import * as tf from '@tensorflow/tfjs'
-import { it } from 'vitest'
 import { useBackend } from '../../../../src-main/ml/backend'
-import { nativeStatus, nativeSwitchedOff } from '../../../../src-main/ml/native-kernels/addon'
+import { itWithNativeAddon } from '../../../helpers/native'
 import { nativeKernelsInstalled } from '../../../../src-main/ml/native-kernels/index'
 
 export interface ConvCase { name: string; n: number; h: number; w: number; ci: number; co: number; k: number; stride: number; pad: 'same' | 'valid' | number }
@@ -57,22 +56,11 @@ export async function convResult(backend: 'cpu' | 'wasm', c: ConvCase, what: 'y'
   return data
 }
 
-/**
- * `it` when the native addon is built; otherwise a skip locally and a failure under CI (setup-debian.sh builds it there,
- * so a missing addon in CI is a broken build, not a reason to skip) — unless TESSERA_NATIVE_KERNELS=0 switched them
- * off on purpose (the forced-fallback run of the whole suite, issue #14): then a skip that names the reason.
- */
+/** A native-kernel test on the wasm backend (run / skip / fail as tests/helpers/native.ts decides). */
 export function itNative(name: string, fn: () => Promise<void>): void {
-  const status = nativeStatus()
-  if (status.available) {
-    it(name, async () => {
-      await useBackend('wasm')
-      if (!nativeKernelsInstalled()) throw new Error('native kernels were not installed on the wasm backend')
-      await fn()
-    })
-  } else if (process.env['CI'] && !nativeSwitchedOff()) {
-    it(name, () => { throw new Error(`native kernels unavailable in CI: ${status.reason}`) })
-  } else {
-    it.skip(`${name} (${status.reason})`, async () => {})
-  }
+  itWithNativeAddon(name, async () => {
+    await useBackend('wasm')
+    if (!nativeKernelsInstalled()) throw new Error('native kernels were not installed on the wasm backend')
+    await fn()
+  })
 }
