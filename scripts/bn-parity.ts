@@ -1,6 +1,8 @@
 // ResNet-18 train-mode step on the PyTorch parity fixture (formula weights @224, b2), error of features, running stats
 // and the fixture's three gradients against torch float32 and the float64 truth (tests/fixtures/torch/parity.json).
 // Usage: [TESSERA_FUSED_BATCHNORM=0|1] npx tsx scripts/bn-parity.ts [wasm|cpu]   (cpu: several minutes)
+//        npx tsx scripts/bn-parity.ts --other-inputs OUT.json   (OUT.json from torch_parity_f64.py --other-inputs: the
+//        gradients' error against float64 on four other formula inputs, composite and fused BatchNorm, wasm)
 import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -21,25 +23,25 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / s
 }
 
-async function main(): Promise<void> {
-  const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu'
-  await useBackend(backend)
+interface Step { feats: Float32Array; stats: Record<string, number[]>; grads: Record<string, number[]> }
+
+/** one train step on formula weights and the formula input `inputName`; the fixture's tensors in torch layout */
+function step(inputName: string): Step {
   const model = createModel('resnet18')
   const sd: StateDict = new Map()
   for (const p of model.params.params) sd.set(p.name, formulaTensor(p.name, p.torchShape))
   loadStateDict(model, sd)
-  const t = formulaTensor('input', [2, 3, 224, 224])
+  const t = formulaTensor(inputName, [2, 3, 224, 224])
   const x = tf.tidy(() => tf.transpose(tf.tensor4d(t.data, [2, 3, 224, 224]), [0, 2, 3, 1]))
   const w = formulaTensor('loss_weight', [2, 512])
   const wT = tf.tensor2d(w.data, [2, 512])
   let feats: Float32Array = new Float32Array(0)
-  const t0 = Date.now()
-  const { grads } = tf.variableGrads(() => {
+  const { grads, value } = tf.variableGrads(() => {
     const f = model.apply(x, true)
     feats = f.dataSync() as Float32Array
     return tf.sum(tf.mul(f, wT))
   }, model.params.trainableVariables())
-  const ours: Refs = { feats: Array.from(feats), stats: {}, grads: {} }
+  const ours: Step = { feats, stats: {}, grads: {} }
   for (const name of Object.keys(f32.stats)) ours.stats[name] = Array.from(model.params.get(name)?.variable.dataSync() ?? [])
   for (const [name, ref] of Object.entries(f32.grads)) {
     const p = model.params.get(name)
@@ -47,11 +49,34 @@ async function main(): Promise<void> {
     const g = grads[p.variable.name] as tf.Tensor
     ours.grads[name] = Array.from(tfToTorch({ shape: g.shape, data: g.dataSync() as Float32Array }, p.layout).data.slice(0, ref.length))
   }
+  tf.dispose([x, wT, value, ...Object.values(grads)]); model.dispose()
+  return ours
+}
+
+async function otherInputs(path: string): Promise<void> {
+  const refs = JSON.parse(readFileSync(path, 'utf8')) as Record<string, { f64: Record<string, number[]>; f32: Record<string, number[]> }>
+  await useBackend('wasm')
+  for (const fused of ['0', '1']) {
+    process.env['TESSERA_FUSED_BATCHNORM'] = fused
+    for (const [input, r] of Object.entries(refs)) {
+      const got = step(input)
+      const errs = Object.entries(r.f64).map(([k, ref]) => `${k} ${relErr(got.grads[k] ?? [], ref).toExponential(2)} (torch f32 ${relErr(r.f32[k] ?? [], ref).toExponential(2)})`)
+      console.log(`${fused === '1' ? 'fused    ' : 'composite'} ${input}: ${errs.join(', ')}`)
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  if (process.argv[2] === '--other-inputs') return otherInputs(process.argv[3] ?? '')
+  const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu'
+  await useBackend(backend)
+  const t0 = Date.now()
+  const ours = step('input')
   console.log(`backend ${backend}, TESSERA_FUSED_BATCHNORM=${process.env['TESSERA_FUSED_BATCHNORM'] ?? '(unset)'}, step ${Date.now() - t0} ms`)
   console.log('tensor'.padEnd(26), 'vs torch f32'.padStart(13), 'vs f64'.padStart(11), 'torch f32 vs f64'.padStart(17))
   const row = (name: string, a: number[], r32: number[], r64: number[]): void =>
     console.log(name.padEnd(26), relErr(a, r32).toExponential(2).padStart(13), relErr(a, r64).toExponential(2).padStart(11), relErr(r32, r64).toExponential(2).padStart(17))
-  row('features', ours.feats, f32.feats, f64.feats)
+  row('features', Array.from(ours.feats), f32.feats, f64.feats)
   for (const k of Object.keys(f32.stats)) row(k, ours.stats[k] ?? [], f32.stats[k] ?? [], f64.stats[k] ?? [])
   for (const k of Object.keys(f32.grads)) row(k, ours.grads[k] ?? [], f32.grads[k] ?? [], f64.grads[k] ?? [])
 }

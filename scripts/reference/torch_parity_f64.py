@@ -2,6 +2,8 @@
 
 Usage:  /usr/bin/python3 scripts/reference/torch_parity_f64.py tests/fixtures/torch
         /usr/bin/python3 scripts/reference/torch_parity_f64.py --kinks   (report only, writes nothing)
+        /usr/bin/python3 scripts/reference/torch_parity_f64.py --other-inputs OUT.json   (the same step on formula inputs
+        'input_b'..'input_e': float32 and float64 gradients to OUT.json for scripts/bn-parity.ts --other-inputs)
 Same fixture as torch_parity.py (formula weights and input, which are float32 values, cast exactly to float64), but the
 whole forward/backward in torch float64, so it is the reference both torch float32 and Tessera are measured against.
 Also prints torch float32's own error against it (max |a-b| / max |b|, the parity test's metric) and checks that a
@@ -26,7 +28,7 @@ def flat(t):
     return t.detach().double().flatten().tolist()
 
 
-def train_step(dtype, bn_outputs=None):
+def train_step(dtype, bn_outputs=None, input_name='input'):
     resnet = torchvision.models.resnet18()
     resnet.fc = nn.Identity()
     resnet = resnet.to(dtype)
@@ -37,7 +39,7 @@ def train_step(dtype, bn_outputs=None):
         for name, m in resnet.named_modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.register_forward_hook(lambda m, i, o, name=name: bn_outputs.__setitem__(name, o.detach().clone()))
-    x = torch.from_numpy(formula_tensor('input', (2, 3, 224, 224))).to(dtype)
+    x = torch.from_numpy(formula_tensor(input_name, (2, 3, 224, 224))).to(dtype)
     w = torch.from_numpy(formula_tensor('loss_weight', (2, 512))).to(dtype)
     feats = resnet(x)
     (feats * w).sum().backward()
@@ -62,6 +64,18 @@ def kinks():
         d = (out32[k].double() - t).abs().max().item()
         print('%-24s f32 err %.2e (abs %.2e)  |y64| < 1e-5: %d' % (k, d / t.abs().max().item(), d, (t.abs() < 1e-5).sum().item()))
     print('layer3.1.bn1[1,140,6,7]: f32 %.3e  f64 %.3e' % (out32['layer3.1.bn1'][1, 140, 6, 7].item(), out64['layer3.1.bn1'][1, 140, 6, 7].item()))
+
+
+def other_inputs(path):
+    """The fixture's step on four other formula inputs: is torch float32's closeness to float64 the rule or luck?"""
+    out = {}
+    for name in ('input_b', 'input_c', 'input_d', 'input_e'):
+        g64 = train_step(torch.float64, input_name=name)[2]
+        g32 = train_step(torch.float32, input_name=name)[2]
+        out[name] = {'f64': g64, 'f32': g32}
+        print(name, 'torch f32 vs f64:', ', '.join('%s %.2e' % (k, rel_err(g32[k], g64[k])) for k in GRADS))
+    with open(path, 'w') as f:
+        json.dump(out, f)
 
 
 def main(out_dir):
@@ -90,5 +104,7 @@ if __name__ == '__main__':
     torch.set_num_threads(2)
     if sys.argv[1:] == ['--kinks']:
         kinks()
+    elif sys.argv[1:2] == ['--other-inputs']:
+        other_inputs(sys.argv[2])
     else:
         main(sys.argv[1] if len(sys.argv) > 1 else 'tests/fixtures/torch')
