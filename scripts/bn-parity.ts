@@ -3,6 +3,8 @@
 // Usage: [TESSERA_FUSED_BATCHNORM=0|1] npx tsx scripts/bn-parity.ts [wasm|cpu]   (cpu: several minutes)
 //        npx tsx scripts/bn-parity.ts --other-inputs OUT.json   (OUT.json from torch_parity_f64.py --other-inputs: the
 //        gradients' error against float64 on four other formula inputs, composite and fused BatchNorm, wasm)
+//        [TESSERA_NATIVE_KERNELS=0] npx tsx scripts/bn-parity.ts --margin   (the kink-aware 64×64 fixture,
+//        parity_margin.json: every stored tensor's error per BatchNorm path, composite and fused where available)
 import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
@@ -10,6 +12,8 @@ import { useBackend } from '../src-main/ml/backend'
 import { createModel } from '../src-main/ml/models/zoo'
 import { loadStateDict, tfToTorch, type StateDict } from '../src-main/ml/weights'
 import { formulaTensor } from '../tests/unit/ml/formula-weights'
+import { marginRows, marginStep, type MarginRow } from '../tests/unit/ml/parity-margin'
+import { fusedBatchNormAvailable } from '../src-main/ml/nn/batch-norm-kernels'
 
 type Refs = { feats: number[]; stats: Record<string, number[]>; grads: Record<string, number[]> }
 const parity = JSON.parse(readFileSync(fileURLToPath(new URL('../tests/fixtures/torch/parity.json', import.meta.url)), 'utf8')) as Record<string, unknown>
@@ -66,8 +70,29 @@ async function otherInputs(path: string): Promise<void> {
   }
 }
 
+async function margin(): Promise<void> {
+  await useBackend('wasm')
+  const table: Record<string, MarginRow[]> = {}
+  for (const fused of ['0', '1']) {
+    process.env['TESSERA_FUSED_BATCHNORM'] = fused
+    if (fused === '1' && !fusedBatchNormAvailable()) continue
+    const t0 = Date.now()
+    table[fused === '1' ? 'fused' : 'composite'] = marginRows(marginStep())
+    console.log(`${fused === '1' ? 'fused' : 'composite'}: step ${Date.now() - t0} ms`)
+  }
+  const paths = Object.keys(table)
+  const first = table[paths[0] as string] ?? []
+  console.log(['tensor', 'kind', 'limit', 'torch f32 vs f64', ...paths.flatMap((p) => [`${p} vs f32`, `${p} vs f64`])].join(' | '))
+  first.forEach((r, i) => {
+    const cells = paths.flatMap((p) => { const q = table[p]?.[i]; return q ? [q.vsF32, q.vsF64] : [] })
+    const fail = paths.some((p) => { const q = table[p]?.[i]; return q !== undefined && (q.vsF64 >= q.limit || (q.kind !== 'gross' && q.vsF32 >= q.limit)) })
+    console.log([r.name, r.kind, r.limit.toExponential(1), r.torchF32.toExponential(2), ...cells.map((c) => c.toExponential(2))].join(' | ') + (fail ? ' | FAIL' : ''))
+  })
+}
+
 async function main(): Promise<void> {
   if (process.argv[2] === '--other-inputs') return otherInputs(process.argv[3] ?? '')
+  if (process.argv[2] === '--margin') return margin()
   const backend = (process.argv[2] ?? 'wasm') as 'wasm' | 'cpu'
   await useBackend(backend)
   const t0 = Date.now()

@@ -40,8 +40,10 @@ def center_spread(name: str, shape) -> tuple:
         return 0.0, 0.1
     if leaf == 'weight' and is_norm:
         return 1.0, 0.2
-    if name in ('cls_token', 'pos_embed', 'input'):
-        return 0.0, 1.0 if name == 'input' else 0.1
+    if name == 'input' or name.startswith('input.seed'):  # the parity inputs: uniform in [-1, 1)
+        return 0.0, 1.0
+    if name in ('cls_token', 'pos_embed'):
+        return 0.0, 0.1
     fan_in = int(np.prod(shape[1:])) if len(shape) > 1 else 1
     return 0.0, float(np.sqrt(6.0 / fan_in))
 

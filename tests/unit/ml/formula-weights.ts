@@ -24,7 +24,7 @@ function centerSpread(name: string, shape: number[]): [number, number] {
   if (leaf === 'running_mean' || leaf === 'bias') return [0, 0.1]
   if (leaf === 'weight' && isNorm) return [1, 0.2]
   if (name === 'cls_token' || name === 'pos_embed') return [0, 0.1]
-  if (name === 'input') return [0, 1]
+  if (name === 'input' || name.startsWith('input.seed')) return [0, 1] // the parity inputs: uniform in [-1, 1)
   const fanIn = shape.length > 1 ? shape.slice(1).reduce((a, b) => a * b, 1) : 1
   return [0, Math.sqrt(6 / fanIn)]
 }
