@@ -67,7 +67,7 @@ export async function benchCpu(ctx: BenchContext): Promise<Record<string, unknow
   const figures: Record<string, unknown> = {
     cores: cpus().length, loadAverageAtStart: loadavg().map(round2), tfjs: tf.version.tfjs,
     wasm: backends.found.find((f) => f.backend === 'wasm')?.reason, threads,
-    note: 'tessera = wasm backend in ONE process (no data-parallel workers unless named); convolutions (oneDNN), MaxPoolGrad native with `threads` threads when built (fused BatchNorm too with TESSERA_FUSED_BATCHNORM=1), everything else single-threaded wasm. PyTorch runs with the same thread count and OMP_WAIT_POLICY. Each workload runs in its own process on each side, Tessera then PyTorch back to back; peak_rss_mib = that process\'s maxRSS (runtime included; startup_rss_mib = after imports, before the workload). Ratios = tessera / PyTorch.'
+    note: 'tessera = wasm backend in ONE process (no data-parallel workers unless named); convolutions (oneDNN), MaxPoolGrad native with `threads` threads when built (fused BatchNorm too unless TESSERA_FUSED_BATCHNORM=0), everything else single-threaded wasm. PyTorch runs with the same thread count and OMP_WAIT_POLICY. Each workload runs in its own process on each side, Tessera then PyTorch back to back; peak_rss_mib = that process\'s maxRSS (runtime included; startup_rss_mib = after imports, before the workload). Ratios = tessera / PyTorch.'
   }
   const rows: Record<string, Row> = {}
   const ratios: Record<string, number> = {}, ratiosPerCpu: Record<string, number> = {}

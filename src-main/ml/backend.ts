@@ -11,6 +11,7 @@ import { installWasmKernels } from './wasm-kernels/index'
 import { preferAdapter, summarizeAdapter, type AdapterCandidate, type AdapterInfoLike, type AdapterSummary, type PowerPreference } from './webgpu-adapter'
 import { installNativeKernels } from './native-kernels/index'
 import { nativeStatus } from './native-kernels/addon'
+import { fusedBatchNormSwitchedOff } from './nn/batch-norm-kernels'
 import { installWebgpuKernels, webgpuKernelsLabel } from './webgpu-kernels/index'
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu'
@@ -174,8 +175,10 @@ function adapterOf(p: BackendProbe): string {
   if (p.backend !== 'wasm') return 'CPU (pure JS)'
   // the native convolutions change results in the last bits (and with the thread count): run records name them
   const native = nativeStatus()
-  // (the fused AdamW and norm kernels are bit-identical to the ops they replace; named so the record says what ran)
-  return native.available ? `CPU (SIMD wasm, 1 thread; oneDNN convolutions, ${native.threads} threads; native AdamW)` : 'CPU (SIMD wasm, 1 thread)'
+  // (the fused AdamW and norm kernels are bit-identical to the ops they replace; named so the record says what ran; the
+  // fused BatchNorm changes the last bits, so a record says whether it ran)
+  const bn = fusedBatchNormSwitchedOff() ? 'composite BatchNorm' : 'fused BatchNorm'
+  return native.available ? `CPU (SIMD wasm, 1 thread; oneDNN convolutions, ${native.threads} threads; ${bn}; native AdamW)` : 'CPU (SIMD wasm, 1 thread)'
 }
 
 /**

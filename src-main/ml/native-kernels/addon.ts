@@ -90,7 +90,7 @@ export function nativeStatus(): NativeStatus {
     addon.setThreads(threads)
     const info = addon.info()
     return (cached = { available: true, threads, addon,
-      reason: `native kernels (${nativeKernelNames.join(', ')}; convolutions on oneDNN ${info.oneDnnVersion}; the BatchNorm pair only with TESSERA_FUSED_BATCHNORM=1), ${threads} thread(s), ${isaName(info.cpuIsa)}` })
+      reason: `native kernels (${nativeKernelNames.join(', ')}; convolutions on oneDNN ${info.oneDnnVersion}; the fused BatchNorm pair unless TESSERA_FUSED_BATCHNORM=0), ${threads} thread(s), ${isaName(info.cpuIsa)}` })
   } catch (err) {
     return (cached = off(`native kernels failed to load (${file}): ${(err as Error).message.split('\n')[0]}`))
   }

@@ -20,15 +20,19 @@ describe('native BatchNorm forward (training) vs cpu backend', () => {
     })
   }
 
-  itNative('is opt-in: without TESSERA_FUSED_BATCHNORM=1 the composite path runs', async () => {
+  itNative('is the default on wasm with the addon; TESSERA_FUSED_BATCHNORM=0 keeps the composite path', async () => {
     const c = bnCases[0] as (typeof bnCases)[number]
+    expect((await bnStep('wasm', c)).fused).toBe(true)
     try {
-      process.env['TESSERA_FUSED_BATCHNORM'] = '0'
-      expect(fusedBatchNormAvailable()).toBe(false)
+      delete process.env['TESSERA_FUSED_BATCHNORM']
+      expect(fusedBatchNormAvailable()).toBe(true)
+      for (const off of ['0', 'off', 'false']) {
+        process.env['TESSERA_FUSED_BATCHNORM'] = off
+        expect(fusedBatchNormAvailable(), off).toBe(false)
+      }
     } finally {
       process.env['TESSERA_FUSED_BATCHNORM'] = '1'
     }
-    expect((await bnStep('wasm', c)).fused).toBe(true)
   })
 
   // chunked double sums combined in a fixed order: 1 and 2 threads give the same bits (resume across thread settings)

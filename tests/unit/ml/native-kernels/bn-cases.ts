@@ -23,7 +23,7 @@ export interface BnResult { y: Float32Array; dx: Float32Array; dGamma: Float32Ar
 /** y and the gradients of sum(bn(x) · r) with non-trivial γ, β, plus the running statistics after the step. */
 export async function bnStep(backend: 'cpu' | 'wasm', c: BnCase): Promise<BnResult> {
   await useBackend(backend)
-  process.env['TESSERA_FUSED_BATCHNORM'] = '1' // opt-in (nn/batch-norm-kernels.ts); the cpu backend has no fused kernels
+  process.env['TESSERA_FUSED_BATCHNORM'] = '1' // the default, whatever the caller's env says; the cpu backend has no fused kernels
   const ch = c.shape[3]
   const store = new ParamStore(0)
   const bn = batchNorm2d(store, 'bn', ch)
