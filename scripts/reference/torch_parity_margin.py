@@ -2,6 +2,7 @@
 
 Usage:  /usr/bin/python3 scripts/reference/torch_parity_margin.py tests/fixtures/torch   (writes parity_margin.json)
         /usr/bin/python3 scripts/reference/torch_parity_margin.py --check SEED           (report one seed, writes nothing)
+        PARITY_MARGIN_SHAPE=2,3,32,32 ... --check SEED   (another input shape; how the 32x32 figures below were measured)
 Why: on the 224 fixture (parity.json) the early-layer gradients depend on which side of a ReLU kink a few activations
 fall, which float32 rounding decides for any implementation (docs/cpu-profile.md §3c); such a fixture measures luck.
 
