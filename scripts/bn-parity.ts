@@ -5,13 +5,10 @@
 //        gradients' error against float64 on four other formula inputs, composite and fused BatchNorm, wasm)
 //        [TESSERA_NATIVE_KERNELS=0] npx tsx scripts/bn-parity.ts --margin   (the kink-aware 64×64 fixture,
 //        parity_margin.json: every stored tensor's error per BatchNorm path, composite and fused where available)
-import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { useBackend } from '../src-main/ml/backend'
-import { createModel } from '../src-main/ml/models/zoo'
-import { loadStateDict, tfToTorch, type StateDict } from '../src-main/ml/weights'
-import { formulaTensor } from '../tests/unit/ml/formula-weights'
+import { formulaTrainStep, type FormulaStep } from '../tests/unit/ml/formula-train-step'
 import { marginRows, marginStep, type MarginRow } from '../tests/unit/ml/parity-margin'
 import { fusedBatchNormAvailable } from '../src-main/ml/nn/batch-norm-kernels'
 
@@ -27,34 +24,10 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / s
 }
 
-interface Step { feats: Float32Array; stats: Record<string, number[]>; grads: Record<string, number[]> }
-
 /** one train step on formula weights and the formula input `inputName`; the fixture's tensors in torch layout */
-function step(inputName: string): Step {
-  const model = createModel('resnet18')
-  const sd: StateDict = new Map()
-  for (const p of model.params.params) sd.set(p.name, formulaTensor(p.name, p.torchShape))
-  loadStateDict(model, sd)
-  const t = formulaTensor(inputName, [2, 3, 224, 224])
-  const x = tf.tidy(() => tf.transpose(tf.tensor4d(t.data, [2, 3, 224, 224]), [0, 2, 3, 1]))
-  const w = formulaTensor('loss_weight', [2, 512])
-  const wT = tf.tensor2d(w.data, [2, 512])
-  let feats: Float32Array = new Float32Array(0)
-  const { grads, value } = tf.variableGrads(() => {
-    const f = model.apply(x, true)
-    feats = f.dataSync() as Float32Array
-    return tf.sum(tf.mul(f, wT))
-  }, model.params.trainableVariables())
-  const ours: Step = { feats, stats: {}, grads: {} }
-  for (const name of Object.keys(f32.stats)) ours.stats[name] = Array.from(model.params.get(name)?.variable.dataSync() ?? [])
-  for (const [name, ref] of Object.entries(f32.grads)) {
-    const p = model.params.get(name)
-    if (!p) throw new Error(`no parameter ${name}`)
-    const g = grads[p.variable.name] as tf.Tensor
-    ours.grads[name] = Array.from(tfToTorch({ shape: g.shape, data: g.dataSync() as Float32Array }, p.layout).data.slice(0, ref.length))
-  }
-  tf.dispose([x, wT, value, ...Object.values(grads)]); model.dispose()
-  return ours
+function step(inputName: string): FormulaStep {
+  return formulaTrainStep({ name: inputName, shape: [2, 3, 224, 224] }, Object.keys(f32.stats), Object.keys(f32.grads),
+    (name, data) => Array.from(data.slice(0, f32.grads[name]?.length ?? 0)))
 }
 
 async function otherInputs(path: string): Promise<void> {
@@ -101,7 +74,7 @@ async function main(): Promise<void> {
   console.log('tensor'.padEnd(26), 'vs torch f32'.padStart(13), 'vs f64'.padStart(11), 'torch f32 vs f64'.padStart(17))
   const row = (name: string, a: number[], r32: number[], r64: number[]): void =>
     console.log(name.padEnd(26), relErr(a, r32).toExponential(2).padStart(13), relErr(a, r64).toExponential(2).padStart(11), relErr(r32, r64).toExponential(2).padStart(17))
-  row('features', Array.from(ours.feats), f32.feats, f64.feats)
+  row('features', ours.feats, f32.feats, f64.feats)
   for (const k of Object.keys(f32.stats)) row(k, ours.stats[k] ?? [], f32.stats[k] ?? [], f64.stats[k] ?? [])
   for (const k of Object.keys(f32.grads)) row(k, ours.grads[k] ?? [], f32.grads[k] ?? [], f64.grads[k] ?? [])
 }

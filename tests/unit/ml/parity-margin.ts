@@ -1,12 +1,9 @@
 // The kink-aware ResNet-18 train-step parity check (tests/fixtures/torch/parity_margin.json, torch_parity_margin.py):
 // one step on the fixture's 2×3×64×64 formula input and the error of every stored tensor against torch float32/float64.
 // Shared by tests/unit/ml/torch-parity-margin.test.ts and scripts/bn-parity.ts --margin (the per-path table).
-import * as tf from '@tensorflow/tfjs'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { createModel } from '../../../src-main/ml/models/zoo'
-import { loadStateDict, tfToTorch, type StateDict } from '../../../src-main/ml/weights'
-import { formulaTensor } from './formula-weights'
+import { formulaTrainStep, type FormulaStep } from './formula-train-step'
 
 export interface MarginFixture {
   input: { name: string; shape_nchw: [number, number, number, number] }
@@ -38,34 +35,12 @@ function strided(data: Float32Array, limit: number): number[] {
   return out
 }
 
-export interface MarginStep { feats: number[]; stats: Record<string, number[]>; grads: Record<string, number[]> }
+export type MarginStep = FormulaStep
 
 /** One train-mode step on the fixture with the active backend and BatchNorm path; tensors sampled as stored. */
 export function marginStep(fx: MarginFixture = marginFixture): MarginStep {
-  const model = createModel('resnet18')
-  const sd: StateDict = new Map()
-  for (const p of model.params.params) sd.set(p.name, formulaTensor(p.name, p.torchShape))
-  loadStateDict(model, sd)
-  const shape = fx.input.shape_nchw
-  const t = formulaTensor(fx.input.name, shape)
-  const x = tf.tidy(() => tf.transpose(tf.tensor4d(t.data, shape), [0, 2, 3, 1]))
-  const wT = tf.tensor2d(formulaTensor('loss_weight', [2, 512]).data, [2, 512])
-  let feats: number[] = []
-  const { grads, value } = tf.variableGrads(() => {
-    const f = model.apply(x, true)
-    feats = Array.from(f.dataSync())
-    return tf.sum(tf.mul(f, wT))
-  }, model.params.trainableVariables())
-  const out: MarginStep = { feats, stats: {}, grads: {} }
-  for (const name of Object.keys(fx.running_stats_f32)) out.stats[name] = Array.from(model.params.get(name)?.variable.dataSync() ?? [])
-  for (const name of Object.keys(fx.grads_f32)) {
-    const p = model.params.get(name)
-    if (!p) throw new Error(`no parameter ${name}`)
-    const g = grads[p.variable.name] as tf.Tensor
-    out.grads[name] = strided(tfToTorch({ shape: g.shape, data: g.dataSync() as Float32Array }, p.layout).data, p.torchShape.length === 1 ? 64 : 128)
-  }
-  tf.dispose([x, wT, value, ...Object.values(grads)]); model.dispose()
-  return out
+  return formulaTrainStep({ name: fx.input.name, shape: fx.input.shape_nchw }, Object.keys(fx.running_stats_f32), Object.keys(fx.grads_f32),
+    (_name, data, shape) => strided(data, shape.length === 1 ? 64 : 128))
 }
 
 export interface MarginRow { name: string; vsF32: number; vsF64: number; torchF32: number; kind: 'continuous' | 'kink-robust' | 'gross' ; limit: number }

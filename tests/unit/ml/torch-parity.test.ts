@@ -10,9 +10,10 @@ import { useBackend } from '../../../src-main/ml/backend'
 import { itWithNativeAddon } from '../../helpers/native'
 import { fusedBatchNormAvailable } from '../../../src-main/ml/nn/batch-norm-kernels'
 import { createModel } from '../../../src-main/ml/models/zoo'
-import { exportStateDict, loadStateDict, tfToTorch, type StateDict } from '../../../src-main/ml/weights'
+import { exportStateDict, loadStateDict, type StateDict } from '../../../src-main/ml/weights'
 import type { ZooModel } from '../../../src-main/ml/models/manifest'
 import { formulaTensor } from './formula-weights'
+import { formulaTrainStep, type FormulaStep } from './formula-train-step'
 
 const fixtures = fileURLToPath(new URL('../../fixtures/torch/', import.meta.url))
 interface Parity {
@@ -45,34 +46,14 @@ function relErr(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return d / s
 }
 
-interface TrainResult { feats: Float32Array; stats: Map<string, Float32Array>; grads: Map<string, Float32Array> }
+type TrainResult = FormulaStep
 
 /** One train-mode step on the formula fixture: features, running stats after it, and the fixture's gradients of
  * sum(features · w) in torch layout (layer1.0.conv1.weight: its first 512 values). */
 function trainStep(): TrainResult {
-  const model = createModel('resnet18')
-  loadStateDict(model, formulaStateDict(model))
-  const x = formulaInput()
-  const w = formulaTensor('loss_weight', [2, 512])
-  const wT = tf.tensor2d(w.data, [2, 512])
-  let feats: Float32Array = new Float32Array(0)
-  const { grads, value } = tf.variableGrads(() => {
-    const f = model.apply(x, true)
-    feats = f.dataSync() as Float32Array
-    return tf.sum(tf.mul(f, wT))
-  }, model.params.trainableVariables())
-  const out: TrainResult = { feats, stats: new Map(), grads: new Map() }
-  for (const name of Object.keys(parity.resnet18_train_running_stats)) {
-    out.stats.set(name, model.params.get(name)?.variable.dataSync() as Float32Array ?? new Float32Array(0))
-  }
-  for (const [name, ref] of Object.entries(parity.resnet18_train_grads)) {
-    const p = model.params.get(name)
-    if (!p) throw new Error(`no parameter ${name}`)
-    const g = grads[p.variable.name] as tf.Tensor
-    out.grads.set(name, tfToTorch({ shape: g.shape, data: g.dataSync() as Float32Array }, p.layout).data.slice(0, ref.length))
-  }
-  tf.dispose([x, wT, value, ...Object.values(grads)]); model.dispose()
-  return out
+  const refs = parity.resnet18_train_grads
+  return formulaTrainStep({ name: 'input', shape: [2, 3, 224, 224] }, Object.keys(parity.resnet18_train_running_stats), Object.keys(refs),
+    (name, data) => Array.from(data.slice(0, refs[name]?.length ?? 0)))
 }
 
 
@@ -124,13 +105,13 @@ describe('PyTorch parity (wasm backend)', () => {
     expect(relErr(got.feats, parity.resnet18_train)).toBeLessThan(1e-4)
     expect(relErr(got.feats, parity.resnet18_train_f64)).toBeLessThan(1e-4)
     for (const [name, ref] of Object.entries(parity.resnet18_train_running_stats)) {
-      expect(relErr(got.stats.get(name) ?? [], ref), name).toBeLessThan(1e-4)
-      expect(relErr(got.stats.get(name) ?? [], parity.resnet18_train_running_stats_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
+      expect(relErr(got.stats[name] ?? [], ref), name).toBeLessThan(1e-4)
+      expect(relErr(got.stats[name] ?? [], parity.resnet18_train_running_stats_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
     }
     // deep gradients are sensitive to float32 summation order in BatchNorm reductions (see layers.ts sumNHW)
     for (const [name, ref] of Object.entries(parity.resnet18_train_grads)) {
-      expect(relErr(got.grads.get(name) ?? [], ref), name).toBeLessThan(1e-4)
-      expect(relErr(got.grads.get(name) ?? [], parity.resnet18_train_grads_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
+      expect(relErr(got.grads[name] ?? [], ref), name).toBeLessThan(1e-4)
+      expect(relErr(got.grads[name] ?? [], parity.resnet18_train_grads_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
     }
   })
 
@@ -149,12 +130,12 @@ describe('PyTorch parity (wasm backend)', () => {
       expect(relErr(got.feats, parity.resnet18_train)).toBeLessThan(1e-4)
       expect(relErr(got.feats, parity.resnet18_train_f64)).toBeLessThan(1e-4)
       for (const [name, ref] of Object.entries(parity.resnet18_train_running_stats)) {
-        expect(relErr(got.stats.get(name) ?? [], ref), name).toBeLessThan(1e-4)
-        expect(relErr(got.stats.get(name) ?? [], parity.resnet18_train_running_stats_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
+        expect(relErr(got.stats[name] ?? [], ref), name).toBeLessThan(1e-4)
+        expect(relErr(got.stats[name] ?? [], parity.resnet18_train_running_stats_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
       }
       const name = 'layer4.1.bn2.weight'
-      expect(relErr(got.grads.get(name) ?? [], parity.resnet18_train_grads[name] ?? []), name).toBeLessThan(1e-4)
-      expect(relErr(got.grads.get(name) ?? [], parity.resnet18_train_grads_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
+      expect(relErr(got.grads[name] ?? [], parity.resnet18_train_grads[name] ?? []), name).toBeLessThan(1e-4)
+      expect(relErr(got.grads[name] ?? [], parity.resnet18_train_grads_f64[name] ?? []), `${name} (f64)`).toBeLessThan(1e-4)
     } finally {
       if (before === undefined) delete process.env['TESSERA_FUSED_BATCHNORM']
       else process.env['TESSERA_FUSED_BATCHNORM'] = before
