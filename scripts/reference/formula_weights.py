@@ -52,3 +52,22 @@ def formula_tensor(name: str, shape) -> np.ndarray:
     n = int(np.prod(shape)) if len(shape) else 1
     c, s = center_spread(name, shape)
     return (c + s * (2.0 * uniform01(name, n) - 1.0)).astype(np.float32).reshape(shape)
+
+
+def load_formula(model):
+    """Load formula values into every state_dict tensor of a torch model (strict), each in its own dtype."""
+    import torch
+    sd = {k: torch.from_numpy(formula_tensor(k, tuple(v.shape))).to(v.dtype) for k, v in model.state_dict().items()}
+    model.load_state_dict(sd, strict=True)
+
+
+def formula_resnet18(dtype):
+    """torchvision resnet18 with fc = Identity, in `dtype`, formula weights, train mode (the parity fixtures' model)."""
+    import torch.nn as nn
+    import torchvision
+    resnet = torchvision.models.resnet18()
+    resnet.fc = nn.Identity()
+    resnet = resnet.to(dtype)
+    load_formula(resnet)
+    resnet.train()
+    return resnet

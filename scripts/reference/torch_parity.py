@@ -19,7 +19,7 @@ import torch.nn.functional as F
 import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
-from formula_weights import formula_tensor  # noqa: E402
+from formula_weights import formula_tensor, load_formula  # noqa: E402
 
 
 class Attention(nn.Module):
@@ -83,11 +83,6 @@ class VisionTransformer(nn.Module):
         x = self.patch_embed(x)
         x = torch.cat([self.cls_token.expand(x.shape[0], -1, -1), x], dim=1) + self.pos_embed
         return self.norm(self.blocks(x))[:, 0]
-
-
-def load_formula(model):
-    sd = {k: torch.from_numpy(formula_tensor(k, tuple(v.shape))).to(v.dtype) for k, v in model.state_dict().items()}
-    model.load_state_dict(sd, strict=True)
 
 
 def flat(t, limit=None):

@@ -15,10 +15,9 @@ import sys
 
 import torch
 import torch.nn as nn
-import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
-from formula_weights import formula_tensor  # noqa: E402
+from formula_weights import formula_resnet18, formula_tensor  # noqa: E402
 
 GRADS = ('bn1.weight', 'layer4.1.bn2.weight', 'layer1.0.conv1.weight')
 STATS = ('bn1.running_mean', 'bn1.running_var', 'layer4.1.bn2.running_var')
@@ -29,12 +28,7 @@ def flat(t):
 
 
 def train_step(dtype, bn_outputs=None, input_name='input'):
-    resnet = torchvision.models.resnet18()
-    resnet.fc = nn.Identity()
-    resnet = resnet.to(dtype)
-    sd = {k: torch.from_numpy(formula_tensor(k, tuple(v.shape))).to(v.dtype) for k, v in resnet.state_dict().items()}
-    resnet.load_state_dict(sd, strict=True)
-    resnet.train()
+    resnet = formula_resnet18(dtype)
     if bn_outputs is not None:
         for name, m in resnet.named_modules():
             if isinstance(m, nn.BatchNorm2d):

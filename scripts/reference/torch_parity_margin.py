@@ -40,7 +40,7 @@ import torch.nn.functional as F
 import torchvision
 
 sys.path.insert(0, os.path.dirname(__file__))
-from formula_weights import formula_tensor  # noqa: E402
+from formula_weights import formula_resnet18, formula_tensor  # noqa: E402
 
 FACTOR = 20.0
 MAX_SEEDS = 8
@@ -67,12 +67,7 @@ def r9(values):
 def train_step(dtype, seed, taps=None):
     """one train step; returns (features, running stats, sampled gradients, model); taps collects ReLU/pool inputs
     and outputs (graph kept, ReLUs made out-of-place) for the flip analysis"""
-    resnet = torchvision.models.resnet18()
-    resnet.fc = nn.Identity()
-    resnet = resnet.to(dtype)
-    sd = {k: torch.from_numpy(formula_tensor(k, tuple(v.shape))).to(v.dtype) for k, v in resnet.state_dict().items()}
-    resnet.load_state_dict(sd, strict=True)
-    resnet.train()
+    resnet = formula_resnet18(dtype)
     calls = {}
     if taps is not None:
         def tap(name):
